@@ -45,6 +45,8 @@ class Task:
     random_problem (size, rng) -> a problem of that size
     training_set  (name, seed) -> list of problems; name is one of `training_sets`
     training_sets names understood by `training_set`, "paper" first
+    observation_fields  a short name for each observation field
+    describe      (name, args) -> "PTR(IN1, LEFT)": a step spelled out for people
     """
 
     name: str
@@ -63,6 +65,13 @@ class Task:
     training_set: Callable[[str, int], list]
     training_sets: tuple[str, ...] = ("paper",)
     observation_fields: tuple[str, ...] = ()  # a short name per observation field, for viewers
+    describe: Callable[[str, tuple[int, ...]], str] | None = None  # spells out a step's arguments
+
+    def format(self, trace: Trace, max_lines: int | None = None) -> str:
+        """The trace as an indented tree with this task's argument names."""
+        from .trace import format_tree
+
+        return format_tree(trace, max_lines=max_lines, describe=self.describe)
 
     def program_id(self, name: str) -> int:
         try:

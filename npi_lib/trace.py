@@ -163,24 +163,35 @@ def first_difference(a: Trace, b: Trace) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------- text
-def format_step(s: Step) -> str:
-    """`NAME(args)` with a ⏎ mark when the step carries the return flag."""
-    text = s.name
-    if s.args and any(s.args):
-        text += "(" + ", ".join(str(a) for a in s.args) + ")"
+def format_step(s: Step, describe: Callable[[str, tuple[int, ...]], str] | None = None) -> str:
+    """`NAME(args)` with a ⏎ mark when the step carries the return flag.
+
+    `describe(name, args)` lets a task spell its arguments out (`PTR(IN1, LEFT)` instead of `PTR(0, 0, 0)`).
+    """
+    if describe is not None:
+        text = describe(s.name, s.args)
+    else:
+        text = s.name
+        if s.args and any(s.args):
+            text += "(" + ", ".join(str(a) for a in s.args) + ")"
     if s.ret:
         text += "  ⏎"
     return text
 
 
-def format_tree(trace: Trace, max_lines: int | None = None, show_state: bool = False) -> str:
+def format_tree(
+    trace: Trace,
+    max_lines: int | None = None,
+    show_state: bool = False,
+    describe: Callable[[str, tuple[int, ...]], str] | None = None,
+) -> str:
     """The trace as an indented tree, two spaces a level; the root call is the first line."""
     lines = []
     for depth, s in trace.walk():
         if max_lines is not None and len(lines) >= max_lines:
             lines.append(f"... ({len(trace) + 1 - max_lines} more steps)")
             break
-        line = "  " * depth + format_step(s)
+        line = "  " * depth + format_step(s, describe)
         if show_state and s.state is not None:
             line += f"    {s.state}"
         lines.append(line)
@@ -284,21 +295,30 @@ class Tracer:
         t.call(ADD, ret=True)            # a tail call: the return flag rides on the call step
 
     `max_steps` and `max_depth` turn a runaway program into a `TraceLimitError` instead of a hang.
+    `record_states=False` skips the per-step snapshots: long inputs (thousands of digits) stay fast.
     """
 
-    def __init__(self, env: Environment, kind: str = "", max_steps: int = 1_000_000, max_depth: int = 100_000):
+    def __init__(
+        self,
+        env: Environment,
+        kind: str = "",
+        max_steps: int = 10_000_000,
+        max_depth: int = 100_000,
+        record_states: bool = True,
+    ):
         self.env, self.kind = env, kind
         self.max_steps, self.max_depth = max_steps, max_depth
+        self.record_states = record_states
         self.n_steps = 0
         self._frames: list[list[Step]] = []
 
     def run(self, prog: Callable, *args: int) -> Trace:
         """Record the whole run of `prog(*args)` from the environment's current state."""
-        initial = self.env.snapshot()
+        initial = self._snapshot()
         root = Step(_name(prog), pad_args(args), children=[])
         self._frames = [root.children]  # type: ignore[list-item]
         self._run_body(prog, args)
-        root.state = self.env.snapshot()
+        root.state = self._snapshot()
         return Trace(root, initial, self.kind)
 
     def act(self, name: str, *args: int, ret: bool = False) -> None:
@@ -307,7 +327,7 @@ class Tracer:
         obs = self.env.observe()
         a = pad_args(args)
         self.env.apply(name, a)
-        self._frames[-1].append(Step(name, a, ret, obs, self.env.snapshot()))
+        self._frames[-1].append(Step(name, a, ret, obs, self._snapshot()))
 
     def call(self, prog: Callable, *args: int, ret: bool = False) -> None:
         """A call step: observe, record the call, run the callee in a new frame."""
@@ -325,7 +345,10 @@ class Tracer:
             self._run_body(prog, args)
         finally:
             self._frames.pop()
-        node.state = self.env.snapshot()
+        node.state = self._snapshot()
+
+    def _snapshot(self) -> Any:
+        return self.env.snapshot() if self.record_states else None
 
     def _run_body(self, prog: Callable, args: tuple[int, ...]) -> None:
         # Deep recursive programs (thousands of digits) need a deep Python stack for the tracer too.

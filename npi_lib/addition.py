@@ -1,0 +1,389 @@
+"""Grade-school addition on a scratch pad (Reed & de Freitas 2016 §4.1; Cai, Shin & Song 2017 §4.1).
+Explained in lesson 02; learned by the NPI in lessons 04 and 05.
+
+The scratch pad has four rows (input 1, input 2, carry, output) and one pointer per row. Every cell holds
+a digit 0-9 or BLANK, the 11th value that tells a number where it ends. The encoder sees only the four
+cells under the pointers.
+
+    >>> trace = reference((96, 125), "recursive")
+    >>> TASK.output(run_reference((96, 125), "recursive"))
+    221
+    >>> print(TASK.format(trace, max_lines=8))
+    ADD
+      ADD1
+        WRITE(OUT, 1)
+        CARRY  ⏎
+          PTR(CARRY, LEFT)
+          WRITE(CARRY, 1)
+          PTR(CARRY, RIGHT)  ⏎
+      LSHIFT
+    ... (26 more steps)
+
+Choices where the papers are silent (explained in lesson 02, tested in tests/test_addition.py):
+- The pad is two columns wider than the longer addend: one column for a carry out of the top digit, and
+  one all-blank column on the left, where the loop sees "nothing left to add" and stops.
+- A missing carry is a BLANK cell, not a 0: the carry row is written only by CARRY.
+- The base case "nothing left to add" is the primitive NOP emitted with the return flag; the
+  non-recursive ADD ends its loop the same way, so both formulations run the same primitives.
+- Arguments: WRITE(row, digit) and PTR(row, direction), with rows IN1=0, IN2=1, CARRY=2, OUT=3 and
+  directions LEFT=0, RIGHT=1; the third slot is unused (0).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from .errors import ActionError, ProblemError
+from .task import Task
+from .trace import Trace, Tracer, program
+
+IN1, IN2, CARRY, OUT = 0, 1, 2, 3
+ROW_NAMES = ("IN1", "IN2", "CARRY", "OUT")
+LEFT, RIGHT = 0, 1
+BLANK = 10  # the 11th cell value: "no digit here"
+
+PROGRAMS = ("ADD", "ADD1", "CARRY", "LSHIFT", "WRITE", "PTR", "NOP")
+PRIMITIVES = frozenset({"WRITE", "PTR", "NOP"})
+FORMULATIONS = ("non-recursive", "recursive")
+
+
+# ---------------------------------------------------------------------------------------------- problems
+def parse_input(value: object) -> tuple[int, int]:
+    """Validate `[a, b]` (from JSON or Python): two non-negative integers, or strings of digits.
+
+    >>> parse_input([96, "125"])
+    (96, 125)
+    """
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ProblemError(f"addition takes two addends as [a, b]; got {value!r}")
+    return tuple(_addend(v, i) for i, v in enumerate(value, 1))  # type: ignore[return-value]
+
+
+def _addend(v: object, i: int) -> int:
+    if isinstance(v, str):
+        if not v.isdigit() or not v.isascii():
+            raise ProblemError(f"addend {i} {v!r} is not a number: write it with the digits 0-9 only")
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ProblemError(f"addend {i} {v!r} is not an integer: the scratch pad holds whole numbers")
+    if v < 0:
+        raise ProblemError(f"addend {i} is negative ({v}): grade-school addition takes non-negative integers")
+    return v
+
+
+def random_problem(size: int, rng: random.Random) -> tuple[int, int]:
+    """Two addends of exactly `size` digits each."""
+    if size < 1:
+        raise ProblemError(f"addends need at least 1 digit; got size {size}")
+    low = 0 if size == 1 else 10 ** (size - 1)
+    return rng.randint(low, 10**size - 1), rng.randint(low, 10**size - 1)
+
+
+def digits(n: int) -> list[int]:
+    """Decimal digits, most significant first.
+
+    >>> digits(907)
+    [9, 0, 7]
+    """
+    return [int(c) for c in str(n)]
+
+
+def columns(a: int, b: int) -> list[tuple[int, int, int]]:
+    """The (in1, in2, carry) cells that ADD1 meets, right to left, as the encoder will see them.
+
+    >>> columns(99, 1)
+    [(9, 1, 10), (9, 10, 1), (10, 10, 1)]
+    """
+    da, db = digits(a)[::-1], digits(b)[::-1]
+    out, carry = [], BLANK
+    for i in range(max(len(da), len(db)) + 1):
+        x = da[i] if i < len(da) else BLANK
+        y = db[i] if i < len(db) else BLANK
+        if x == y == carry == BLANK:
+            break
+        out.append((x, y, carry))
+        carry = 1 if _value(x) + _value(y) + _value(carry) >= 10 else BLANK
+    return out
+
+
+def add1_entries() -> set[tuple[int, int, int]]:
+    """Every (in1, in2, carry) that ADD1 can meet in some addition: 241 combinations.
+
+    Both digits with or without carry (200), one addend already ended (40), and the lone carry out (1).
+    """
+    d, c = range(10), (BLANK, 1)
+    both = {(x, y, k) for x in d for y in d for k in c}
+    one = {(x, BLANK, k) for x in d for k in c} | {(BLANK, y, k) for y in d for k in c}
+    return both | one | {(BLANK, BLANK, 1)}
+
+
+def coverage(problems: list[tuple[int, int]]) -> tuple[int, int]:
+    """How many of the 241 ADD1 entry observations a set of problems meets: (covered, total)."""
+    seen = {col for a, b in problems for col in columns(a, b)}
+    return len(seen & add1_entries()), len(add1_entries())
+
+
+# ---------------------------------------------------------------------------------------------- environment
+@dataclass(frozen=True)
+class PadState:
+    """A snapshot of the scratch pad: `grid[row][column]` and one pointer (column index) per row."""
+
+    grid: tuple[tuple[int, ...], ...]
+    ptr: tuple[int, ...]
+
+    def __str__(self) -> str:
+        rows = []
+        for r, name in enumerate(ROW_NAMES):
+            cells = "".join(
+                ("[" if self.ptr[r] == c else " ") + ("_" if v == BLANK else str(v)) + ("]" if self.ptr[r] == c else " ")
+                for c, v in enumerate(self.grid[r])
+            )
+            rows.append(f"{name:>5} {cells}")
+        return "\n".join(rows)
+
+
+class ScratchPad:
+    """The addition environment: 4 rows × width cells and four pointers, all starting at the right end.
+
+        >>> pad = ScratchPad(96, 125)
+        >>> pad.observe()            # in1, in2, carry, out under the pointers
+        (6, 5, 10, 10)
+    """
+
+    def __init__(self, a: int, b: int):
+        a, b = parse_input((a, b))
+        da, db = digits(a), digits(b)
+        self.width = max(len(da), len(db)) + 2
+        self.grid = [[BLANK] * self.width for _ in range(4)]
+        self.grid[IN1][self.width - len(da) :] = da
+        self.grid[IN2][self.width - len(db) :] = db
+        self.ptr = [self.width - 1] * 4
+
+    def observe(self) -> tuple[int, int, int, int]:
+        return tuple(self.grid[r][self.ptr[r]] for r in range(4))  # type: ignore[return-value]
+
+    def apply(self, name: str, args: tuple[int, ...]) -> None:
+        """Run a primitive: WRITE(row, digit), PTR(row, direction) or NOP."""
+        row, value = args[0], args[1]
+        if name == "NOP":
+            return
+        if name == "WRITE":
+            if row not in (CARRY, OUT):
+                raise ActionError(f"WRITE to row {row}: only the CARRY ({CARRY}) and OUT ({OUT}) rows are writable")
+            if not 0 <= value <= 9:
+                raise ActionError(f"WRITE of {value}: a cell holds one digit 0-9")
+            self.grid[row][self.ptr[row]] = value
+        elif name == "PTR":
+            if not 0 <= row < 4 or value not in (LEFT, RIGHT):
+                raise ActionError(f"PTR({row}, {value}): row must be 0-3 and direction LEFT=0 or RIGHT=1")
+            col = self.ptr[row] + (-1 if value == LEFT else 1)
+            if not 0 <= col < self.width:
+                side = "left" if value == LEFT else "right"
+                raise ActionError(f"PTR would move the {ROW_NAMES[row]} pointer off the {side} edge of the pad")
+            self.ptr[row] = col
+        else:
+            raise ActionError(f"{name!r} is not a primitive of addition; the primitives are WRITE, PTR, NOP")
+
+    def snapshot(self) -> PadState:
+        return PadState(tuple(tuple(r) for r in self.grid), tuple(self.ptr))
+
+    def output(self) -> int | None:
+        """The number in the output row; None when the row holds no number (nothing, or a gap)."""
+        text = "".join(" " if v == BLANK else str(v) for v in self.grid[OUT]).strip()
+        return int(text) if text and " " not in text else None
+
+
+def _value(cell: int) -> int:
+    return 0 if cell == BLANK else cell
+
+
+def column_is_blank(env: ScratchPad) -> bool:
+    """Nothing left to add: input 1, input 2 and the carry are all blank under their pointers."""
+    in1, in2, carry, _ = env.observe()
+    return in1 == in2 == carry == BLANK
+
+
+# ---------------------------------------------------------------------------------------------- programs
+# Every decision below uses only env.observe(): what the NPI's encoder will see, nothing more.
+def ADD(t: Tracer, env: ScratchPad) -> None:
+    """Non-recursive: one frame loops over every column."""
+    while not column_is_blank(env):
+        t.call(ADD1)
+        t.call(LSHIFT)
+    t.act("NOP", ret=True)
+
+
+@program("ADD")
+def ADD_recursive(t: Tracer, env: ScratchPad) -> None:
+    """Recursive: one column, then a tail call to ADD for the rest."""
+    if column_is_blank(env):
+        return t.act("NOP", ret=True)
+    t.call(ADD1)
+    t.call(LSHIFT)
+    t.call(ADD_recursive, ret=True)
+
+
+def ADD1(t: Tracer, env: ScratchPad) -> None:
+    in1, in2, carry, _ = env.observe()
+    total = _value(in1) + _value(in2) + _value(carry)
+    if total >= 10:
+        t.act("WRITE", OUT, total % 10)
+        t.call(CARRY_, ret=True)
+    else:
+        t.act("WRITE", OUT, total, ret=True)
+
+
+@program("CARRY")
+def CARRY_(t: Tracer, env: ScratchPad) -> None:
+    t.act("PTR", CARRY, LEFT)
+    t.act("WRITE", CARRY, 1)
+    t.act("PTR", CARRY, RIGHT, ret=True)
+
+
+def LSHIFT(t: Tracer, env: ScratchPad) -> None:
+    t.act("PTR", IN1, LEFT)
+    t.act("PTR", IN2, LEFT)
+    t.act("PTR", CARRY, LEFT)
+    t.act("PTR", OUT, LEFT, ret=True)
+
+
+ENTRY = {"non-recursive": ADD, "recursive": ADD_recursive}
+
+
+def reference(problem: tuple[int, int], formulation: str = "recursive", record_states: bool = True) -> Trace:
+    """The reference trace of one addition.
+
+    >>> trace = reference((7, 5), "non-recursive")
+    >>> [s.name for s in trace.root.children]
+    ['ADD1', 'LSHIFT', 'ADD1', 'LSHIFT', 'NOP']
+    """
+    TASK.check_formulation(formulation)
+    env = ScratchPad(*problem)
+    return Tracer(env, "addition", record_states=record_states).run(ENTRY[formulation])
+
+
+def run_reference(problem: tuple[int, int], formulation: str = "recursive") -> ScratchPad:
+    """The environment after the reference program ran on it."""
+    env = ScratchPad(*problem)
+    Tracer(env, "addition", record_states=False).run(ENTRY[TASK.check_formulation(formulation)])
+    return env
+
+
+# ---------------------------------------------------------------------------------------------- training sets
+def training_set(name: str = "paper", seed: int = 0) -> list[tuple[int, int]]:
+    """The training problems of Cai et al. (2017): "paper" (200 sums of at most 3 digits) or "starved"
+    (5 one-digit sums), or "N" for N problems like the paper's.
+
+    Uniform random problems cover ADD1's 241 entry observations poorly (about 160 of them for 200
+    problems), so "paper" draws greedily: each problem is the best of 64 random candidates at covering
+    what is still missing. `coverage()` reports the result.
+
+        >>> coverage(training_set("paper"))
+        (241, 241)
+    """
+    if name == "starved":
+        return list(STARVED)
+    if name == "paper":
+        count = 200
+    elif name.isdigit() and int(name) > 0:
+        count = int(name)
+    else:
+        raise ProblemError(f"unknown training set {name!r} for addition; use 'paper', 'starved' or a count like '50'")
+    rng = random.Random(seed)
+    missing, chosen = add1_entries(), []
+    for _ in range(count):
+        # each addend gets its own length, so that "one addend has ended" columns occur
+        candidates = [(_up_to_3_digits(rng), _up_to_3_digits(rng)) for _ in range(64)]
+        # ... and a few built to meet a missing entry, so the greedy draw can never get stuck
+        candidates += [_problem_meeting(e) for e in rng.sample(sorted(missing), min(4, len(missing)))]
+        best = max(candidates, key=lambda p: len(missing.intersection(columns(*p))))
+        chosen.append(best)
+        missing -= set(columns(*best))
+    return chosen
+
+
+def _problem_meeting(entry: tuple[int, int, int]) -> tuple[int, int]:
+    """A small addition in which ADD1 meets `entry` = (in1, in2, carry) in its second column."""
+    x, y, k = entry
+    low_a, low_b = (9, 1) if k == 1 else (0, 0)  # a first column that carries exactly when k == 1
+    a = low_a if x == BLANK else 100 + 10 * x + low_a  # the leading 1 lets x be 0
+    b = low_b if y == BLANK else 100 + 10 * y + low_b
+    return a, b
+
+
+def _up_to_3_digits(rng: random.Random) -> int:
+    return rng.randint(0, 10 ** rng.randint(1, 3) - 1)
+
+
+# Five one-digit sums. Long problems built only from these columns (no carry into a digit column,
+# since no one-digit sum ever shows ADD1 a carry) are what the starved model can be asked to add.
+STARVED = ((8, 2), (2, 3), (4, 5), (1, 6), (3, 3))
+
+
+def problem_from_columns(pairs: list[tuple[int, int]]) -> tuple[int, int]:
+    """The addition whose columns, most significant first, are the given digit pairs.
+
+    >>> problem_from_columns([(8, 2), (2, 3), (2, 3)])
+    (822, 233)
+    """
+    a = int("".join(str(x) for x, _ in pairs))
+    b = int("".join(str(y) for _, y in pairs))
+    return a, b
+
+
+def starved_problem(size: int, rng: random.Random, pairs=STARVED) -> tuple[int, int]:
+    """A `size`-column addition built only from the columns of `pairs`: every column but the top one sums
+    to less than 10 (so ADD1 never meets a carry it has not seen), and the top one may carry out."""
+    quiet = [p for p in pairs if sum(p) < 10 and p[0] > 0 and p[1] > 0]
+    if not quiet:
+        raise ProblemError("the column pairs need at least one sum below 10 with non-zero digits")
+    top = rng.choice([p for p in pairs if p[0] > 0 and p[1] > 0] or quiet)
+    return problem_from_columns([top] + [rng.choice(quiet) for _ in range(size - 1)])
+
+
+# ---------------------------------------------------------------------------------------------- the task
+def describe(name: str, args: tuple[int, ...]) -> str:
+    """A step with its arguments spelled out.
+
+    >>> describe("PTR", (IN1, LEFT, 0)), describe("WRITE", (OUT, 7, 0)), describe("ADD1", (0, 0, 0))
+    ('PTR(IN1, LEFT)', 'WRITE(OUT, 7)', 'ADD1')
+    """
+    if name == "PTR":
+        return f"PTR({_row_name(args[0])}, {'LEFT' if args[1] == LEFT else 'RIGHT' if args[1] == RIGHT else args[1]})"
+    if name == "WRITE":
+        return f"WRITE({_row_name(args[0])}, {args[1]})"
+    return name
+
+
+def _row_name(row: int) -> str:
+    return ROW_NAMES[row] if 0 <= row < len(ROW_NAMES) else str(row)
+
+
+def _output(env: ScratchPad) -> int | None:
+    return env.output()
+
+
+def _check(problem: tuple[int, int], output: object) -> bool:
+    return output == problem[0] + problem[1]
+
+
+TASK = Task(
+    name="addition",
+    programs=PROGRAMS,
+    primitives=PRIMITIVES,
+    arg_sizes=(4, 10, 1),
+    obs_sizes=(11, 11, 11, 11),
+    formulations=FORMULATIONS,
+    make_env=lambda problem: ScratchPad(*problem),
+    reference=reference,
+    entry=lambda formulation: ("ADD", (0, 0, 0)),
+    output=_output,
+    check=_check,
+    parse_input=parse_input,
+    random_problem=random_problem,
+    training_set=training_set,
+    training_sets=("paper", "starved"),
+    observation_fields=("in1", "in2", "carry", "out"),
+    describe=describe,
+)
