@@ -356,6 +356,15 @@ def describe(name: str, args: tuple[int, ...]) -> str:
     return name
 
 
+def draw(state: PadState, ax=None, title: str = ""):
+    """The scratch pad with its four pointers (matplotlib axes)."""
+    from .plotting import draw_grid
+
+    cells = [["_" if v == BLANK else str(v) for v in row] for row in state.grid]
+    pointers = {name: (r, state.ptr[r]) for r, name in enumerate(ROW_NAMES)}
+    return draw_grid(cells, ROW_NAMES, pointers, ax=ax, title=title)
+
+
 def _row_name(row: int) -> str:
     return ROW_NAMES[row] if 0 <= row < len(ROW_NAMES) else str(row)
 
@@ -386,4 +395,5 @@ TASK = Task(
     training_sets=("paper", "starved"),
     observation_fields=("in1", "in2", "carry", "out"),
     describe=describe,
+    draw=draw,
 )

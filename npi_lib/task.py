@@ -47,6 +47,7 @@ class Task:
     training_sets names understood by `training_set`, "paper" first
     observation_fields  a short name for each observation field
     describe      (name, args) -> "PTR(IN1, LEFT)": a step spelled out for people
+    draw          (state, ax=None, title="") -> matplotlib axes with a picture of an environment snapshot
     """
 
     name: str
@@ -66,6 +67,7 @@ class Task:
     training_sets: tuple[str, ...] = ("paper",)
     observation_fields: tuple[str, ...] = ()  # a short name per observation field, for viewers
     describe: Callable[[str, tuple[int, ...]], str] | None = None  # spells out a step's arguments
+    draw: Callable[..., Any] | None = None  # draw(state, ax=None, title="") -> axes: a picture of a snapshot
 
     def format(self, trace: Trace, max_lines: int | None = None) -> str:
         """The trace as an indented tree with this task's argument names."""
