@@ -155,3 +155,37 @@ def check_forth_word(
                 reference,
             )
     return _report(exercise, True, False, f"{word} is right on all {len(cases)} test cases.", student)
+
+
+def check_rpn_translation(exercise: str, student: Callable[[], str], infix: str) -> CheckResult:
+    """Check a hand translation of `infix` into RPN: it must evaluate to the same value and keep the
+    numbers in the order the infix expression has them (as the shunting-yard algorithm does)."""
+    from .rpn import evaluate_infix, evaluate_rpn, infix_to_rpn  # lazy: keeps this module light
+
+    expected = infix_to_rpn(infix)
+    reference = lambda: expected  # noqa: E731
+    try:
+        answer = student()
+    except NotImplementedError:
+        return _not_attempted(exercise, reference)
+    if not isinstance(answer, str):
+        return _report(exercise, False, False, f"return the RPN as a string, not {type(answer).__name__}.", reference)
+    try:
+        got = evaluate_rpn(answer)
+    except NpiLibError as e:
+        return _report(exercise, False, False, f"{answer!r} is not a valid RPN expression: {e}", reference)
+    want = evaluate_infix(infix)
+    if got != want:
+        return _report(exercise, False, False, f"{answer!r} evaluates to {got}, but {infix} is {want}.", reference)
+    numbers = [t for t in answer.split() if t.lstrip("-").isdigit()]
+    if numbers != [t for t in expected.split() if t.lstrip("-").isdigit()]:
+        return _report(
+            exercise,
+            False,
+            False,
+            f"the value is right, but RPN keeps the numbers in the order of the infix expression "
+            f"({' '.join(numbers)} should be {' '.join(t for t in expected.split() if t.lstrip('-').isdigit())}).",
+            reference,
+        )
+    note = "" if answer.split() == expected.split() else f" (the shunting-yard algorithm writes {expected!r})"
+    return _report(exercise, True, False, f"{answer!r} is right{note}.", student)

@@ -279,9 +279,12 @@ def program(name: str) -> Callable[[Callable], Callable]:
 
 def pad_args(args: tuple[int, ...]) -> tuple[int, ...]:
     """Arguments as the NPI sees them: exactly three small integers, unused slots 0."""
-    if len(args) > ARITY:
+    n = len(args)
+    if n > ARITY:
         raise ValueError(f"at most {ARITY} arguments, got {args}")
-    return tuple(int(a) for a in args) + (0,) * (ARITY - len(args))
+    if n == ARITY and all(type(a) is int for a in args):
+        return tuple(args)  # the common case, kept fast: long traces have millions of steps
+    return tuple(int(a) for a in args) + (0,) * (ARITY - n)
 
 
 class Tracer:

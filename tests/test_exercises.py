@@ -61,3 +61,16 @@ def test_forth_errors_become_feedback(capsys):
     result = check_forth_word("cube", lambda: ": CUBE * ;", None, "CUBE", [([2], [8])])
     assert not result.passed
     assert "Forth said:" in capsys.readouterr().out
+
+
+def test_rpn_translation_accepts_the_right_order_and_explains_mistakes(capsys):
+    from npi_lib.exercises import check_rpn_translation
+
+    assert check_rpn_translation("rpn", lambda: "7 2 - 3 4 + *", "(7 - 2) * (3 + 4)").passed
+    assert not check_rpn_translation("rpn", lambda: "7 2 3 4 - + *", "(7 - 2) * (3 + 4)").passed
+    assert not check_rpn_translation("rpn", lambda: "3 4 + 7 2 - *", "(7 - 2) * (3 + 4)").passed
+    assert not check_rpn_translation("rpn", lambda: "7 2 - +", "(7 - 2) * (3 + 4)").passed
+    out = capsys.readouterr().out
+    assert "evaluates to 7, but (7 - 2) * (3 + 4) is 35." in out
+    assert "keeps the numbers in the order" in out
+    assert "is not a valid RPN expression" in out
