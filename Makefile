@@ -1,0 +1,91 @@
+# The course's entry points. Nothing here needs an activated virtualenv: every tool runs as
+# `.venv/bin/python -m <tool>`.
+#
+#   make lab     set up .venv (first time only) and open the course in JupyterLab
+#   make test    everything CI checks: tests + doctests, notebook/script pairs, notebooks under nbval
+#   make help    all targets
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# Written after a successful install; make reinstalls only when requirements.txt or pyproject.toml is newer.
+STAMP := $(VENV)/.installed
+# The interpreter that creates .venv: python3.11 (what CI and requirements.txt use) if present, else python3.
+# npi_lib itself runs on 3.10 (pyproject.toml), but the pinned set needs 3.11: numpy 2.4, IPython 9, ...
+BASE_PYTHON ?= $(shell command -v python3.11 || command -v python3)
+
+COURSE_INDEX := notebooks/00_course_index.ipynb
+# Extra `jupyter lab` options, e.g. make lab LAB_FLAGS="--port 8890 --no-browser". Jupyter refuses to run as
+# root unless told to, which is how some containers run.
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
+SANITIZE := tests/nbval_sanitize.cfg
+# Recursively expanded: the notebooks that exist when a recipe runs. jupytext.toml pairs each
+# notebooks/X.ipynb with notebooks/py/X.py.
+NOTEBOOKS = $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
+SCRIPTS = $(shell find notebooks/py -name '*.py' 2>/dev/null | sort)
+
+.PHONY: help venv lab test sync bench freeze clean distclean
+
+help:
+	@echo "make lab        set up .venv if needed, then open $(COURSE_INDEX) in JupyterLab"
+	@echo "make test       library tests and doctests, notebook/script pairing, every notebook under nbval"
+	@echo "make sync       bring each notebook and its notebooks/py/ script in step (jupytext --sync)"
+	@echo "make bench      time each notebook and measure its peak memory"
+	@echo "make freeze     rewrite requirements.txt from the packages installed in .venv"
+	@echo "make venv       only create .venv and install the pinned requirements and npi_lib"
+	@echo "make clean      remove caches and build leftovers; make distclean also removes .venv"
+
+venv: $(STAMP)
+
+$(PY):
+	@test -n "$(BASE_PYTHON)" || { echo "error: no python3 found; install Python 3.11" >&2; exit 1; }
+	@$(BASE_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "error: the pinned requirements need Python 3.11 or newer, but $(BASE_PYTHON) is $$($(BASE_PYTHON) --version 2>&1)." >&2; \
+	  echo "       Install Python 3.11, or point make at one: make $(or $(MAKECMDGOALS),lab) BASE_PYTHON=/path/to/python3.11" >&2; \
+	  exit 1; }
+	@echo "==> creating $(VENV) with $(BASE_PYTHON) ($$($(BASE_PYTHON) --version 2>&1))"
+	$(BASE_PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt pyproject.toml | $(PY)
+	@echo "==> installing the pinned requirements into $(VENV) (the first time: a few minutes, torch is large)"
+	$(PY) -m pip install --quiet -r requirements.txt
+	@echo "==> installing npi_lib (editable: changes to npi_lib/ take effect without reinstalling)"
+	$(PY) -m pip install -qq --no-deps -e .
+	$(PY) -m pip check
+	@touch $@
+
+lab: $(STAMP)
+	$(PY) -m jupyter lab $(LAB_FLAGS) $(COURSE_INDEX)
+
+test: $(STAMP)
+	@echo "==> 1/2 tests, doctests of npi_lib, dependency lists, notebook/script pairs"
+	$(PY) -m pytest tests npi_lib
+	@echo "==> 2/2 notebooks under nbval (strict: every stored output must be reproduced)"
+	@if [ -z "$(NOTEBOOKS)" ]; then \
+	  echo "no notebooks in notebooks/ yet: nothing to run"; \
+	else \
+	  set -x; \
+	  $(PY) -m pytest --nbval --nbval-current-env \
+	    --nbval-sanitize-with $(SANITIZE) $(NOTEBOOKS); \
+	fi
+
+sync: $(STAMP)
+	@if [ -z "$(NOTEBOOKS)$(SCRIPTS)" ]; then echo "no notebooks to sync"; else \
+	  set -x; $(PY) -m jupytext --sync $(NOTEBOOKS) $(SCRIPTS); fi
+
+bench: $(STAMP)
+	$(PY) tools/bench_notebooks.py $(NOTEBOOKS)
+
+freeze: $(STAMP)
+	$(PY) tools/freeze_requirements.py
+
+clean:
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print0 \
+	  | xargs -0 rm -rf
+	rm -rf .pytest_cache .hypothesis build dist *.egg-info
+
+distclean: clean
+	rm -rf $(VENV)
