@@ -32,6 +32,8 @@ Choices where the papers are silent (explained in lesson 02, tested in tests/tes
 from __future__ import annotations
 
 import random
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .errors import ActionError, ProblemError
@@ -64,7 +66,8 @@ def _addend(v: object, i: int) -> int:
     if isinstance(v, str):
         if not v.isdigit() or not v.isascii():
             raise ProblemError(f"addend {i} {v!r} is not a number: write it with the digits 0-9 only")
-        v = int(v)
+        with long_numbers():
+            v = int(v)
     if isinstance(v, bool) or not isinstance(v, int):
         raise ProblemError(f"addend {i} {v!r} is not an integer: the scratch pad holds whole numbers")
     if v < 0:
@@ -86,7 +89,20 @@ def digits(n: int) -> list[int]:
     >>> digits(907)
     [9, 0, 7]
     """
-    return [int(c) for c in str(n)]
+    with long_numbers():
+        return [int(c) for c in str(n)]
+
+
+@contextmanager
+def long_numbers():
+    """Lift Python's 4,300-digit limit on int <-> str conversion for a moment: the paper adds numbers of
+    5,000 digits. The limit guards servers against hostile input; here the numbers are ours."""
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(old)
 
 
 def columns(a: int, b: int) -> list[tuple[int, int, int]]:
@@ -191,7 +207,10 @@ class ScratchPad:
     def output(self) -> int | None:
         """The number in the output row; None when the row holds no number (nothing, or a gap)."""
         text = "".join(" " if v == BLANK else str(v) for v in self.grid[OUT]).strip()
-        return int(text) if text and " " not in text else None
+        if not text or " " in text:
+            return None
+        with long_numbers():
+            return int(text)
 
 
 def _value(cell: int) -> int:
@@ -327,9 +346,8 @@ def problem_from_columns(pairs: list[tuple[int, int]]) -> tuple[int, int]:
     >>> problem_from_columns([(8, 2), (2, 3), (2, 3)])
     (822, 233)
     """
-    a = int("".join(str(x) for x, _ in pairs))
-    b = int("".join(str(y) for _, y in pairs))
-    return a, b
+    with long_numbers():
+        return int("".join(str(x) for x, _ in pairs)), int("".join(str(y) for _, y in pairs))
 
 
 def starved_problem(size: int, rng: random.Random, pairs=STARVED) -> tuple[int, int]:
