@@ -70,3 +70,259 @@ def draw_grid(
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+# ---------------------------------------------------------------------------------------------- stacks
+def split_stacks(state: Any) -> tuple[list, list | None] | None:
+    """The data stack and the return stack (None when the machine has none) of a Forth or RPN state.
+
+    Accepts what `npi_lib.rpn` and `npi_lib.forth` record: a tuple of values (RPN: the data stack alone),
+    a pair of sequences (data, return), or an object or dict with fields such as `data`/`stack` and
+    `rstack`/`returns`. Anything else (an environment snapshot) gives None.
+
+    >>> split_stacks((5, 3)), split_stacks(((1, 2), ())), split_stacks({"data": [7], "rstack": [0]})
+    (([5, 3], None), ([1, 2], []), ([7], [0]))
+    """
+    if state is None:
+        return [], None
+    if isinstance(state, dict):
+        data = _first_field(state.get, _DATA_FIELDS)
+        if data is None:
+            return None
+        return list(data), _as_list(_first_field(state.get, _RETURN_FIELDS))
+    if isinstance(state, (tuple, list)):
+        if len(state) == 2 and all(isinstance(s, (tuple, list)) for s in state):
+            return list(state[0]), list(state[1])
+        if all(not isinstance(v, (tuple, list, dict)) for v in state):
+            return list(state), None
+        return None
+    data = _first_field(lambda k: getattr(state, k, None), _DATA_FIELDS)
+    if data is None or not isinstance(data, (tuple, list)):
+        return None
+    return list(data), _as_list(_first_field(lambda k: getattr(state, k, None), _RETURN_FIELDS))
+
+
+_DATA_FIELDS = ("data", "stack", "data_stack", "ds")
+_RETURN_FIELDS = ("rstack", "returns", "return_stack", "rs")
+
+
+def _first_field(get: Any, names: Sequence[str]) -> Any:
+    for name in names:
+        value = get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def _as_list(value: Any) -> list | None:
+    return None if value is None else list(value)
+
+
+def draw_stack_history(trace: Any, ax: Any = None, all_steps: bool = False, max_columns: int = 40) -> Any:
+    """The data stack after each token, as a row of stack pictures (lesson 01).
+
+    One column per top-level step of an RPN or Forth trace (with `all_steps`, per primitive, so a user
+    word's body shows too), labelled with its token; the stack grows upwards, top of stack highest.
+    Past `max_columns` columns the picture stops with a note. Returns the axes.
+
+    >>> from npi_lib.trace import Step, Trace
+    >>> t = Trace(Step("RPN", children=[Step("2", state=(2,)), Step("3", state=(2, 3)), Step("+", state=(5,))]))
+    >>> [l.get_text() for l in draw_stack_history(t).get_xticklabels()]
+    ['2', '3', '+']
+    """
+    import matplotlib.patches as patches
+
+    steps = [s for _, s in trace.walk() if not s.is_call] if all_steps else list(trace.root.children or [])
+    shown, hidden = steps[:max_columns], len(steps) - min(len(steps), max_columns)
+    stacks = []
+    for s in shown:
+        split = split_stacks(s.state)
+        stacks.append(split[0] if split is not None else [])
+    height = max((len(st) for st in stacks), default=0)
+    if ax is None:
+        ax = new_axes(max(3.0, 0.75 * len(shown) + 1.0), max(1.6, 0.42 * height + 1.0))
+    width = 0.8
+    for x, stack in enumerate(stacks):
+        for level, value in enumerate(stack):
+            top = level == len(stack) - 1
+            ax.add_patch(
+                patches.Rectangle(
+                    (x - width / 2, level), width, 1,
+                    facecolor="#E8F1FA" if top else "white", edgecolor=POINTER_COLORS[0] if top else "0.4",
+                )
+            )
+            ax.text(x, level + 0.5, _short(value), ha="center", va="center", fontsize=9, family="monospace")
+        if not stack:
+            ax.text(x, 0.5, "empty", ha="center", va="center", fontsize=7, color="0.5", style="italic")
+    ax.set_xticks(range(len(shown)))
+    ax.set_xticklabels([s.name for s in shown], family="monospace")
+    ax.tick_params(axis="x", length=0)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.spines["bottom"].set_position(("data", 0))  # the floor of every stack
+    ax.set_xlim(-0.6, max(len(shown), 1) - 0.4)
+    ax.set_ylim(0, max(height, 1) + 0.3)
+    ax.set_xlabel("stack after each token" + (f"   (… {hidden} more not drawn)" if hidden else ""), fontsize=9)
+    return ax
+
+
+def _short(value: Any, width: int = 6) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------- traces
+def draw_call_tree(trace: Any, ax: Any = None, max_nodes: int = 60, describe: Any = None) -> Any:
+    """A trace as a tree drawn top-down: one row per step, each call's steps indented below it (lessons
+    01, 02 and 05). Calls are boxed, primitives are plain leaves, and a step carrying the return flag is
+    marked ⏎ in orange. Past `max_nodes` steps the drawing stops with a note. Returns the axes.
+
+    >>> from npi_lib.trace import Step, Trace
+    >>> t = Trace(Step("ADD", children=[Step("ADD1", children=[Step("WRITE")]), Step("NOP", ret=True)]))
+    >>> [x.get_text() for x in draw_call_tree(t).texts]
+    ['ADD', 'ADD1', 'WRITE', 'NOP  ⏎']
+    """
+    from .trace import format_step
+
+    rows: list[tuple[int, Any]] = []
+    total = 0
+    for depth, step in trace.walk():
+        total += 1
+        if len(rows) < max_nodes:
+            rows.append((depth, step))
+    hidden = total - len(rows)
+    max_depth = max((d for d, _ in rows), default=0)
+    if ax is None:
+        ax = new_axes(max(3.0, 0.5 * max_depth + 3.0), 0.24 * (len(rows) + (1 if hidden else 0)) + 0.4)
+    parents: dict[int, tuple[int, int]] = {}  # depth -> (row, depth) of the latest call at that depth
+    for row, (depth, step) in enumerate(rows):
+        y = -row
+        if depth > 0 and depth - 1 in parents:
+            prow, pdepth = parents[depth - 1]
+            # an elbow from the parent's row down to this row, then right to the step
+            ax.plot([pdepth + 0.15, pdepth + 0.15, depth - 0.05], [-prow - 0.3, y, y], color="0.7", lw=0.8)
+        color = POINTER_COLORS[1] if step.ret else "black"
+        if step.is_call:
+            edge = POINTER_COLORS[1] if step.ret else POINTER_COLORS[0]
+            box = {"boxstyle": "round,pad=0.2", "facecolor": "#E8F1FA", "edgecolor": edge}
+            ax.text(depth, y, format_step(step, describe), ha="left", va="center", fontsize=8,
+                    family="monospace", weight="bold", color=color, bbox=box, gid="call")
+            parents[depth] = (row, depth)
+        else:
+            ax.text(depth, y, format_step(step, describe), ha="left", va="center", fontsize=8,
+                    family="monospace", color=color, gid="primitive")
+    if hidden:
+        ax.annotate(f"… {hidden} more steps not drawn (max_nodes={max_nodes})", (0, -len(rows)),
+                    fontsize=8, color="0.4", style="italic", va="center")
+    ax.set_xlim(-0.3, max_depth + 4)
+    ax.set_ylim(-len(rows) - (1 if hidden else 0) + 0.4, 0.6)
+    ax.axis("off")
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------- curves
+def plot_accuracy(
+    records: Any,
+    ax: Any = None,
+    label: str = "",
+    train_sizes: Sequence[int] | None = None,
+) -> Any:
+    """Accuracy against input size, on a log size axis, with the training sizes shaded (lessons 04-06).
+
+    `records` is a list like `[{"size": 5, "accuracy": 1.0, "n": 30}, ...]`, or a dict label -> such a list
+    to compare several models. When a record has `n` (problems tried), a 95% Wilson interval is drawn as an
+    error bar: 30 problems cannot tell 100% from 90% for sure. Returns the axes.
+
+    >>> ax = plot_accuracy({"recursive": [{"size": 2, "accuracy": 1.0}, {"size": 90, "accuracy": 1.0}]})
+    >>> ax.get_xscale(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('log', ['recursive'])
+    """
+    series = records if isinstance(records, dict) else {label: records}
+    if ax is None:
+        ax = new_axes(6.0, 3.0)
+    if train_sizes:
+        low, high = min(train_sizes), max(train_sizes)
+        ax.axvspan(low / 1.08, high * 1.08, color="0.9", zorder=0, label="training sizes")
+    for i, (name, recs) in enumerate(series.items()):
+        recs = sorted(recs, key=lambda r: r["size"])
+        sizes = [r["size"] for r in recs]
+        acc = [r["accuracy"] for r in recs]
+        color = POINTER_COLORS[i % len(POINTER_COLORS)]
+        if all("n" in r for r in recs) and recs:
+            bounds = [wilson_interval(r["accuracy"], r["n"]) for r in recs]
+            err = [[a - lo for a, (lo, _) in zip(acc, bounds)], [hi - a for a, (_, hi) in zip(acc, bounds)]]
+            ax.errorbar(sizes, acc, yerr=err, color=color, marker="o", ms=4, capsize=2, label=name or None)
+        else:
+            ax.plot(sizes, acc, color=color, marker="o", ms=4, label=name or None)
+    from matplotlib.ticker import PercentFormatter
+
+    ax.set_xscale("log")
+    _plain_ticks(ax.xaxis, [r["size"] for recs in series.values() for r in recs])
+    ax.set_ylim(-0.03, 1.03)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))  # the papers' tables are in percent
+    ax.set_xlabel("input size")
+    ax.set_ylabel("accuracy")
+    ax.grid(True, which="major", color="0.92")
+    if any(series) or train_sizes:
+        ax.legend(fontsize=8)
+    return ax
+
+
+def _plain_ticks(axis: Any, values: Sequence[float]) -> None:
+    """Ticks at the measured sizes, written 20 rather than 2×10¹, when there are few enough to read."""
+    from matplotlib.ticker import NullFormatter, NullLocator, ScalarFormatter
+
+    ticks = sorted(set(values))
+    if 0 < len(ticks) <= 12:
+        axis.set_ticks(ticks)
+        axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(ScalarFormatter())
+    axis.set_minor_formatter(NullFormatter())
+
+
+def wilson_interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval for a success rate measured on n trials (95% by default).
+
+    >>> [round(x, 3) for x in wilson_interval(1.0, 30)]
+    [0.886, 1.0]
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * (accuracy * (1 - accuracy) / n + z * z / (4 * n * n)) ** 0.5
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def plot_frame_lengths(data: dict[str, Sequence[tuple[int, int]]], ax: Any = None, scale: str = "auto") -> Any:
+    """The longest call frame against input size, one line per formulation (lessons 02 and 06): bounded
+    for recursive programs, growing with the input for loops.
+
+    `data` maps a label to `[(size, longest_frame), ...]`. `scale="auto"` picks log-log when the sizes span
+    at least a factor of 10 (so growth rates read as slopes), linear otherwise. Returns the axes.
+
+    >>> ax = plot_frame_lengths({"non-recursive": [(1, 4), (100, 202)], "recursive": [(1, 3), (100, 3)]})
+    >>> ax.get_xscale(), ax.get_yscale()
+    ('log', 'log')
+    """
+    if scale not in ("auto", "log", "linear"):
+        raise ValueError(f"scale must be 'auto', 'log' or 'linear', got {scale!r}")
+    if ax is None:
+        ax = new_axes(5.0, 3.0)
+    sizes = [s for points in data.values() for s, _ in points]
+    if scale == "auto":
+        scale = "log" if sizes and min(sizes) > 0 and max(sizes) >= 10 * min(sizes) else "linear"
+    for i, (name, points) in enumerate(data.items()):
+        points = sorted(points)
+        ax.plot([s for s, _ in points], [f for _, f in points], marker="o", ms=4,
+                color=POINTER_COLORS[i % len(POINTER_COLORS)], label=name)
+    ax.set_xscale(scale)
+    ax.set_yscale(scale)
+    if scale == "log":
+        _plain_ticks(ax.xaxis, sizes)
+        _plain_ticks(ax.yaxis, [])
+    ax.set_xlabel("input size")
+    ax.set_ylabel("longest frame (steps)")
+    ax.grid(True, which="major", color="0.92")
+    ax.legend(fontsize=8)
+    return ax
