@@ -27,12 +27,13 @@ SANITIZE := tests/nbval_sanitize.cfg
 NOTEBOOKS = $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
 SCRIPTS = $(shell find notebooks/py -name '*.py' 2>/dev/null | sort)
 
-.PHONY: help venv lab test sync bench freeze clean distclean
+.PHONY: help venv lab test sync execute bench freeze clean distclean
 
 help:
 	@echo "make lab        set up .venv if needed, then open $(COURSE_INDEX) in JupyterLab"
 	@echo "make test       library tests and doctests, notebook/script pairing, every notebook under nbval"
 	@echo "make sync       bring each notebook and its notebooks/py/ script in step (jupytext --sync)"
+	@echo "make execute    re-run notebooks in place and save their outputs (all, or NB=notebooks/01_x.ipynb)"
 	@echo "make bench      time each notebook and measure its peak memory"
 	@echo "make freeze     rewrite requirements.txt from the packages installed in .venv"
 	@echo "make venv       only create .venv and install the pinned requirements and npi_lib"
@@ -75,6 +76,16 @@ test: $(STAMP)
 sync: $(STAMP)
 	@if [ -z "$(NOTEBOOKS)$(SCRIPTS)" ]; then echo "no notebooks to sync"; else \
 	  set -x; $(PY) -m jupytext --sync $(NOTEBOOKS) $(SCRIPTS); fi
+
+# Re-run notebooks top to bottom in a fresh kernel and store their outputs: what nbval then checks.
+NB ?= $(NOTEBOOKS)
+execute: $(STAMP)
+	@for nb in $(NB); do \
+	  echo "==> executing $$nb"; \
+	  $(PY) -m jupytext --sync --quiet $$nb; \
+	  $(PY) -m jupyter nbconvert --to notebook --execute --inplace --log-level WARN $$nb; \
+	  $(PY) -m jupytext --sync --quiet $$nb; \
+	done
 
 bench: $(STAMP)
 	$(PY) tools/bench_notebooks.py $(NOTEBOOKS)

@@ -1,5 +1,11 @@
 # ---
 # jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -85,8 +91,8 @@ plt.show()
 
 # %% [markdown]
 # The same run, step by step. Use the buttons (or the slider) to move forward and back; the token being
-# executed is highlighted. Widgets need a live kernel, so run the cell to see it. The line printed
-# under it is the same view as text.
+# executed is highlighted. Widgets need a live kernel, so run the cell to see it. The cell after it
+# prints the same view as text, two steps in.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -94,8 +100,9 @@ rpn_view = rpn_stepper("5 3 + 2 *")
 rpn_view
 
 # %%
-rpn_view.go(2)  # the same as pressing ▶ twice from the start
-print(rpn_view.describe())
+text_view = rpn_stepper("5 3 + 2 *")  # a second stepper, so the one above stays where you left it
+text_view.go(2)  # the same as pressing ▶ twice from the start
+print(text_view.describe())
 
 # %% [markdown]
 # Mistakes get a message that names the token and its position, and says what would be valid:
@@ -120,12 +127,12 @@ def value_by_hand():
     ### END SOLUTION
 
 
-check_value(
+ex1 = check_value(
     "Exercise 1",
     value_by_hand,
     evaluate_rpn("2 3 4 * + 5 -"),
     hint=lambda got: "Remember: `*` applies to the two values on top of the stack, 3 and 4.",
-);
+)
 
 # %% [markdown]
 # ## 3. From infix to RPN: the shunting-yard algorithm
@@ -164,7 +171,7 @@ def my_rpn():
     ### END SOLUTION
 
 
-check_rpn_translation("Exercise 2", my_rpn, "(7 - 2) * (3 + 4)");
+ex2 = check_rpn_translation("Exercise 2", my_rpn, "(7 - 2) * (3 + 4)")
 
 # %% [markdown]
 # ## 4. Forth: a language made of stack words
@@ -217,8 +224,9 @@ square_view = forth_stepper(source)
 square_view
 
 # %%
-square_view.go(7)  # DUP, inside the first SQUARE
-print(square_view.describe())
+text_view = forth_stepper(source)
+text_view.go(7)  # DUP, inside the first SQUARE
+print(text_view.describe())
 
 # %% [markdown]
 # A run's trace is a tree: a call of a word you defined is a node whose children are the words of its
@@ -241,13 +249,13 @@ def cube_source():
     ### END SOLUTION
 
 
-check_forth_word(
+ex3 = check_forth_word(
     "Exercise 3",
     cube_source,
     lambda: ": CUBE DUP DUP * * ;",
     "CUBE",
     cases=[([2], [8]), ([-3], [-27]), ([0], [0]), ([7, 10], [7, 1000])],
-);
+)
 
 # %% [markdown]
 # ## 5. Decisions and loops
@@ -297,12 +305,12 @@ fact_view
 
 # %% [markdown]
 # The Fibonacci numbers call themselves twice, so the calls form a tree. Here is the call tree of
-# `3 FIB` (built-in words as small leaves):
+# `2 FIB` (built-in words as plain leaves, calls boxed):
 
 # %%
 fib = ": FIB ( n -- fib ) DUP 1 > IF DUP 1- RECURSE SWAP 2 - RECURSE + THEN ;"
 print(Forth().run(fib + " 10 FIB ."))
-draw_call_tree(Forth().trace(fib + " 3 FIB"))
+draw_call_tree(Forth().trace(fib + " 2 FIB"))
 plt.show()
 
 # %% [markdown]
@@ -330,14 +338,14 @@ def sumto_source():
     ### END SOLUTION
 
 
-check_forth_word(
+ex4 = check_forth_word(
     "Exercise 4",
     sumto_source,
     lambda: ": SUMTO DUP 0> IF DUP 1- RECURSE + THEN ;",
     "SUMTO",
     cases=[([0], [0]), ([1], [1]), ([4], [10]), ([100], [5050])],
     must_use=["RECURSE"],
-);
+)
 
 # %% [markdown]
 # ## 7. Towards lesson 02: grade-school addition as a hierarchy of words
