@@ -1,0 +1,539 @@
+"""Bubble sort on one row of values (Cai, Shin & Song 2017 §4.2, after Reed & de Freitas 2016 §4.3).
+Explained in lesson 02; learned by the NPI in lesson 06.
+
+The array Q lives in cells 1..N of a row whose cells 0 and N+1 hold the start/end token. Three pointers
+walk the row: i1 and i2 compare and swap neighbours, i3 counts the passes. Two encoders show it to the NPI,
+so this module exports two tasks:
+
+- `TASK` ("bubblesort", CAI Table 1): `(Q[i1], Q[i2], i3 == length)`, a cell being a digit 0-9 or the
+  token EDGE = 10, so obs_sizes (11, 11, 2).
+- `TASK_COMPARE` ("bubblesort-compare", CAI A.6): `(Q[i1] <= Q[i2], 1 <= i1 <= length, 1 <= i2 <= length,
+  i3 == length)`, four bits. It never sees a value, only an order, so it sorts any integers.
+
+    >>> trace = reference((3, 1, 2), "recursive")
+    >>> TASK.output(run_reference((3, 1, 2), "recursive"))
+    [1, 2, 3]
+    >>> print(TASK.format(trace, max_lines=9))
+    BUBBLESORT
+      BUBBLE
+        PTR(i2, RIGHT)
+        BSTEP  ⏎
+          COMPSWAP
+            NOP  ⏎
+          RSHIFT
+            PTR(i1, RIGHT)
+            PTR(i2, RIGHT)  ⏎
+    ... (71 more steps)
+
+Choices where the papers are silent (explained in lesson 02, tested in tests/test_bubblesort.py):
+- Pointers are cell indices 0..N+1 and are clamped: PTR never leaves the row, a move past an end leaves
+  the pointer where it is. i1 = i2 = 0 (the start token) and i3 = 1 (the first value) at the start.
+- A pass: BUBBLE's PTR(i2, RIGHT) separates i1 and i2 (i1 = 0, i2 = 1); each BSTEP compares Q[i1] with
+  Q[i2] and shifts both right, until i2 reaches the end token (i1 = N, i2 = N+1). The first comparison
+  of a pass is the start token against Q[1], which never swaps: one cheap step buys the invariant below.
+- RESET's LSHIFT loop moves both pointers left until both sit on the start token: i1 arrives one step
+  early and is held there by the clamp, so RESET leaves i1 = i2 = start, exactly where the sort began,
+  then advances i3. (Read literally, the paper's "until i1 is at the start" would leave i2 = 1, and
+  every later pass would start one cell further right.)
+- i3 starts on the first value and the sort stops when i3 == length, so an array of N values gets N-1
+  passes: enough for bubble sort, and an array of one value is sorted without any pass.
+- Both encoders carry what the programs need (`read`): whether i1 and i2 stand on a value or on the
+  token, whether Q[i1] > Q[i2], and whether i3 == length. The digit encoder gives the comparison through
+  the two digits it sees; the comparison encoder gives the token test through its range bits. In the
+  comparison bit the start token counts as smaller and the end token as larger than any value.
+- Every base case and every loop exit is the primitive NOP with the return flag, except RESET, whose
+  last step PTR(i3, RIGHT) carries it. So the non-recursive and the partial formulations run exactly the
+  same primitives, and the recursive one the same plus one NOP per pass (the base case of LSHIFT):
+  the same actions on the array in every formulation.
+- Arguments: PTR(pointer, direction) and SWAP(1, 2), pointers named by the paper's numbers i1=1, i2=2,
+  i3=3 and directions LEFT=0, RIGHT=1; the third slot is unused. arg_sizes (4, 3, 1).
+- "paper" training set of TASK: the 100 arrays [a, b] of two digits, every order and every tie once, so
+  COMPSWAP meets all 110 cell pairs it can ever meet (`coverage`). No one-value array is included: its
+  whole trace (BUBBLESORT sees i3 == length, NOP) ends every pair's trace too; only the non-recursive
+  BUBBLESORT never sees it as the first step of its frame. What length <= 2 cannot
+  show: of the 450 (program, observation) decisions the recursive programs make on 2,000 random arrays of
+  length 1-12 (`decisions`), the 100 pairs show 405; the other 45 are LSHIFT walking back over a pair
+  that is still out of order (a > b), which a two-value array never has after its one pass. (Loops:
+  569 of 659, the same pairs met by LSHIFT and by RESET's loop.) A trained model must carry "keep
+  shifting unless both pointers are on the token" over to them.
+- "paper" training set of TASK_COMPARE: three arrays of random digits, lengths 7, 7, 6, redrawn until
+  COMPSWAP both swaps and keeps somewhere and LSHIFT meets a pair out of order: the only decisions that
+  depend on the values. They then show every decision that any array shows (21 recursive, 25 with
+  loops; checked against every order of up to 4 values, ties included, and in the tests against longer random ones).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from functools import partial
+
+from .errors import ActionError, ProblemError
+from .task import Task
+from .trace import Trace, Tracer, frames, program
+
+I1, I2, I3 = 1, 2, 3  # pointer numbers, as the paper writes them: PTR(1, LEFT), SWAP(1, 2)
+POINTER_NAMES = {I1: "i1", I2: "i2", I3: "i3"}
+LEFT, RIGHT = 0, 1
+EDGE = 10  # the start/end token in cells 0 and N+1, as the digit encoder sees it
+EDGE_TEXT = "#"
+
+PROGRAMS = ("BUBBLESORT", "BUBBLE", "BSTEP", "COMPSWAP", "RSHIFT", "RESET", "LSHIFT", "PTR", "SWAP", "NOP")
+PRIMITIVES = frozenset({"PTR", "SWAP", "NOP"})
+FORMULATIONS = ("non-recursive", "partial", "recursive")
+
+
+# ---------------------------------------------------------------------------------------------- problems
+def parse_input(value: object) -> tuple[int, ...]:
+    """Validate an array of digits 0-9 (a JSON list) for the digit encoder.
+
+    >>> parse_input([3, 1, 2])
+    (3, 1, 2)
+    """
+    values = parse_input_compare(value)
+    for i, v in enumerate(values):
+        if not 0 <= v <= 9:
+            raise ProblemError(
+                f"value at index {i} is {v}, outside 0-9: the digit encoder sees one digit per cell; "
+                "the comparison encoder (task 'bubblesort-compare') accepts any integers"
+            )
+    return values
+
+
+def parse_input_compare(value: object) -> tuple[int, ...]:
+    """Validate an array of any integers (a JSON list) for the comparison encoder.
+
+    >>> parse_input_compare([-5, 120, 7])
+    (-5, 120, 7)
+    """
+    if not isinstance(value, (list, tuple)):
+        raise ProblemError(f"bubble sort takes a list of integers like [3, 1, 2]; got {value!r}")
+    if not value:
+        raise ProblemError("the array is empty; give at least one value, like [3, 1, 2]")
+    for i, v in enumerate(value):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ProblemError(f"value at index {i} is {v!r}, not an integer: bubble sort sorts whole numbers")
+    return tuple(value)
+
+
+def random_problem(size: int, rng: random.Random) -> tuple[int, ...]:
+    """An array of `size` random digits.
+
+    >>> len(random_problem(5, random.Random(0)))
+    5
+    """
+    if size < 1:
+        raise ProblemError(f"an array needs at least 1 value; got size {size}")
+    return tuple(rng.randint(0, 9) for _ in range(size))
+
+
+# ---------------------------------------------------------------------------------------------- environment
+@dataclass(frozen=True)
+class ArrayState:
+    """A snapshot of the row: the values Q[1..N] and the three pointers as cell indices 0..N+1."""
+
+    values: tuple[int, ...]
+    i1: int
+    i2: int
+    i3: int
+
+    def cells(self) -> list[str]:
+        """The text of every cell, tokens included."""
+        return [EDGE_TEXT] + [str(v) for v in self.values] + [EDGE_TEXT]
+
+    def __str__(self) -> str:
+        """The row, and under each cell the numbers of the pointers on it.
+
+        >>> print(ArrayState((3, 1, 2), 0, 1, 1))
+        Q  #  3  1  2  #
+        i  1 23
+        """
+        cells = self.cells()
+        width = max(len(c) for c in cells) + 2
+        pointers = ((1, self.i1), (2, self.i2), (3, self.i3))
+        marks = ["".join(str(p) for p, at in pointers if at == c) for c in range(len(cells))]
+        return "\n".join(
+            (label + "".join(text.rjust(width) for text in row)).rstrip()
+            for label, row in (("Q", cells), ("i", marks))
+        )
+
+
+class BubbleArray:
+    """The bubble sort environment: the row `# Q[1] .. Q[N] #` and pointers i1, i2, i3.
+
+        >>> env = BubbleArray((3, 1, 2))
+        >>> env.observe()                      # Q[i1], Q[i2], i3 == length
+        (10, 10, 0)
+        >>> BubbleArray((3, 1, 2), compare=True).observe()  # Q[i1] <= Q[i2], 1 <= i1 <= N, 1 <= i2 <= N, i3 == N
+        (1, 0, 0, 0)
+    """
+
+    def __init__(self, values: tuple[int, ...] | list[int], compare: bool = False):
+        self.compare = compare
+        self.values = list(parse_input_compare(values) if compare else parse_input(values))
+        self.length = len(self.values)
+        self.i1, self.i2, self.i3 = 0, 0, 1
+
+    def on_value(self, i: int) -> bool:
+        return 1 <= i <= self.length
+
+    def observe(self) -> tuple[int, ...]:
+        if self.compare:
+            le = self._rank(self.i1) <= self._rank(self.i2)
+            return (int(le), int(self.on_value(self.i1)), int(self.on_value(self.i2)), int(self.i3 == self.length))
+        return (self._cell(self.i1), self._cell(self.i2), int(self.i3 == self.length))
+
+    def _cell(self, i: int) -> int:
+        return self.values[i - 1] if self.on_value(i) else EDGE
+
+    def _rank(self, i: int) -> float:
+        # the start token is below every value and the end token above: the bit stays defined off the array
+        if self.on_value(i):
+            return self.values[i - 1]
+        return float("-inf") if i == 0 else float("inf")
+
+    def apply(self, name: str, args: tuple[int, ...]) -> None:
+        """Run a primitive: PTR(pointer, direction), SWAP(1, 2) or NOP."""
+        a, b = args[0], args[1]
+        if name == "NOP":
+            return
+        if name == "PTR":
+            if a not in POINTER_NAMES or b not in (LEFT, RIGHT):
+                raise ActionError(f"PTR({a}, {b}): pointer must be 1-3 (i1, i2, i3) and direction LEFT=0 or RIGHT=1")
+            attr = POINTER_NAMES[a]
+            moved = getattr(self, attr) + (-1 if b == LEFT else 1)
+            setattr(self, attr, min(max(moved, 0), self.length + 1))  # clamped: a pointer never leaves the row
+        elif name == "SWAP":
+            if (a, b) != (I1, I2):
+                raise ActionError(f"SWAP({a}, {b}): bubble sort swaps only the values under i1 and i2, SWAP(1, 2)")
+            for attr in ("i1", "i2"):
+                if not self.on_value(getattr(self, attr)):
+                    raise ActionError(f"SWAP with {attr} on the start/end token: only values 1..{self.length} can move")
+            j, k = self.i1 - 1, self.i2 - 1
+            self.values[j], self.values[k] = self.values[k], self.values[j]
+        else:
+            raise ActionError(f"{name!r} is not a primitive of bubble sort; the primitives are PTR, SWAP, NOP")
+
+    def snapshot(self) -> ArrayState:
+        return ArrayState(tuple(self.values), self.i1, self.i2, self.i3)
+
+    def output(self) -> list[int]:
+        return list(self.values)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the reference programs need to know, and all they know: read off one observation."""
+
+    i1_on_value: bool  # False: i1 is on the start/end token
+    i2_on_value: bool
+    out_of_order: bool  # Q[i1] > Q[i2], both pointers on values
+    i3_at_length: bool
+
+
+def read(obs: tuple[int, ...]) -> Facts:
+    """Decode an observation of either encoder (they differ in width: 3 fields for digits, 4 bits).
+
+    >>> read((7, 2, 0))
+    Facts(i1_on_value=True, i2_on_value=True, out_of_order=True, i3_at_length=False)
+    >>> read((0, 1, 1, 0)) == read((7, 2, 0))
+    True
+    """
+    if len(obs) == 3:  # digits: a cell is a digit or the token, and the comparison is the digits' order
+        q1, q2, done = obs
+        on1, on2 = q1 != EDGE, q2 != EDGE
+        return Facts(on1, on2, on1 and on2 and q1 > q2, bool(done))
+    le, on1, on2, done = (bool(x) for x in obs)  # comparison bits: the range bits tell the token apart
+    return Facts(on1, on2, on1 and on2 and not le, done)
+
+
+def look(env: BubbleArray) -> Facts:
+    """What the encoder shows right now: the only thing the reference programs decide from."""
+    return read(env.observe())
+
+
+# ---------------------------------------------------------------------------------------------- programs
+# Every decision below goes through look(env), i.e. env.observe(): what the NPI's encoder will see.
+# Shared by every formulation:
+def COMPSWAP(t: Tracer, env: BubbleArray) -> None:
+    if look(env).out_of_order:
+        t.act("SWAP", I1, I2, ret=True)
+    else:
+        t.act("NOP", ret=True)
+
+
+def RSHIFT(t: Tracer, env: BubbleArray) -> None:
+    t.act("PTR", I1, RIGHT)
+    t.act("PTR", I2, RIGHT, ret=True)
+
+
+# Non-recursive: three loops, each inside one frame.
+def BUBBLESORT(t: Tracer, env: BubbleArray) -> None:
+    while not look(env).i3_at_length:
+        t.call(BUBBLE)
+        t.call(RESET)
+    t.act("NOP", ret=True)
+
+
+def BUBBLE(t: Tracer, env: BubbleArray) -> None:
+    t.act("PTR", I2, RIGHT)
+    while look(env).i2_on_value:  # until i2 reaches the end token
+        t.call(BSTEP)
+    t.act("NOP", ret=True)
+
+
+def BSTEP(t: Tracer, env: BubbleArray) -> None:
+    t.call(COMPSWAP)
+    t.call(RSHIFT, ret=True)
+
+
+def RESET(t: Tracer, env: BubbleArray) -> None:
+    while not _at_start(look(env)):
+        t.call(LSHIFT)
+    t.act("PTR", I3, RIGHT, ret=True)
+
+
+def LSHIFT(t: Tracer, env: BubbleArray) -> None:
+    t.act("PTR", I1, LEFT)  # clamped on the start token for the last shift: i1 waits there for i2
+    t.act("PTR", I2, LEFT, ret=True)
+
+
+def _at_start(f: Facts) -> bool:
+    # both on a token: in LSHIFT's reach that is the start (at the end only i2 can be, never i1 too)
+    return not f.i1_on_value and not f.i2_on_value
+
+
+# Partially recursive: only BUBBLESORT calls itself; BUBBLE and RESET keep their loops.
+@program("BUBBLESORT")
+def BUBBLESORT_partial(t: Tracer, env: BubbleArray) -> None:
+    if look(env).i3_at_length:
+        return t.act("NOP", ret=True)
+    t.call(BUBBLE)
+    t.call(RESET)
+    t.call(BUBBLESORT_partial, ret=True)
+
+
+# Fully recursive: every loop is a tail call, so every frame has at most three steps.
+@program("BUBBLESORT")
+def BUBBLESORT_recursive(t: Tracer, env: BubbleArray) -> None:
+    if look(env).i3_at_length:
+        return t.act("NOP", ret=True)
+    t.call(BUBBLE_recursive)
+    t.call(RESET_recursive)
+    t.call(BUBBLESORT_recursive, ret=True)
+
+
+@program("BUBBLE")
+def BUBBLE_recursive(t: Tracer, env: BubbleArray) -> None:
+    t.act("PTR", I2, RIGHT)
+    t.call(BSTEP_recursive, ret=True)
+
+
+@program("BSTEP")
+def BSTEP_recursive(t: Tracer, env: BubbleArray) -> None:
+    if not look(env).i2_on_value:
+        return t.act("NOP", ret=True)
+    t.call(COMPSWAP)
+    t.call(RSHIFT)
+    t.call(BSTEP_recursive, ret=True)
+
+
+@program("RESET")
+def RESET_recursive(t: Tracer, env: BubbleArray) -> None:
+    t.call(LSHIFT_recursive)
+    t.act("PTR", I3, RIGHT, ret=True)
+
+
+@program("LSHIFT")
+def LSHIFT_recursive(t: Tracer, env: BubbleArray) -> None:
+    if _at_start(look(env)):
+        return t.act("NOP", ret=True)
+    t.act("PTR", I1, LEFT)
+    t.act("PTR", I2, LEFT)
+    t.call(LSHIFT_recursive, ret=True)
+
+
+ENTRY = {"non-recursive": BUBBLESORT, "partial": BUBBLESORT_partial, "recursive": BUBBLESORT_recursive}
+
+
+def reference(
+    problem: tuple[int, ...] | list[int],
+    formulation: str = "recursive",
+    record_states: bool = True,
+    compare: bool = False,
+) -> Trace:
+    """The reference trace of one sort; `compare=True` records the comparison encoder's observations.
+
+    >>> trace = reference((2, 1), "non-recursive")
+    >>> [s.name for s in trace.root.children]
+    ['BUBBLE', 'RESET', 'NOP']
+    """
+    task = TASK_COMPARE if compare else TASK
+    task.check_formulation(formulation)
+    env = BubbleArray(problem, compare=compare)
+    return Tracer(env, task.name, record_states=record_states).run(ENTRY[formulation])
+
+
+def run_reference(
+    problem: tuple[int, ...] | list[int], formulation: str = "recursive", compare: bool = False
+) -> BubbleArray:
+    """The environment after the reference program ran on it."""
+    task = TASK_COMPARE if compare else TASK
+    env = BubbleArray(problem, compare=compare)
+    Tracer(env, task.name, record_states=False).run(ENTRY[task.check_formulation(formulation)])
+    return env
+
+
+# ---------------------------------------------------------------------------------------------- training sets
+def compswap_pairs(problems: list[tuple[int, ...]]) -> set[tuple[int, int]]:
+    """The (Q[i1], Q[i2]) cells COMPSWAP meets: the only decision whose outcome depends on the digits.
+
+    >>> sorted(compswap_pairs([(2, 1)]))
+    [(2, 1), (10, 2)]
+    """
+    return {
+        f.steps[0].obs[:2]  # type: ignore[index]
+        for p in problems
+        for f in frames(reference(p, "recursive", record_states=False))
+        if f.program == "COMPSWAP"
+    }
+
+
+def coverage(problems: list[tuple[int, ...]]) -> tuple[int, int]:
+    """How many of the 110 observations COMPSWAP can meet a set of digit arrays shows: (covered, total).
+
+    The 110: every pair of digits (100) and the start token against every digit (10).
+    """
+    every = {(a, b) for a in range(10) for b in range(10)} | {(EDGE, d) for d in range(10)}
+    return len(compswap_pairs(problems) & every), len(every)
+
+
+def decisions(
+    problem: tuple[int, ...], formulation: str = "recursive", compare: bool = False
+) -> set[tuple[str, tuple[int, ...]]]:
+    """Every (program, observation) at which a frame of the reference trace chose its next step.
+
+    >>> sorted(obs for prog, obs in decisions((2, 1)) if prog == "COMPSWAP")
+    [(2, 1, 0), (10, 2, 0)]
+    """
+    trace = reference(problem, formulation, record_states=False, compare=compare)
+    return {(f.program, s.obs) for f in frames(trace) for s in f.steps}  # type: ignore[misc]
+
+
+def training_set(name: str = "paper", seed: int = 0) -> list[tuple[int, ...]]:
+    """Training arrays for the digit encoder (CAI Table 1): "paper" (100 arrays of length <= 2, here
+    every array of two digits once, in a seeded order), or "N" for N random arrays of length 1 or 2.
+
+        >>> problems = training_set("paper")
+        >>> len(problems), coverage(problems)
+        (100, (110, 110))
+    """
+    rng = random.Random(seed)
+    if name == "paper":
+        problems = [(a, b) for a in range(10) for b in range(10)]
+        rng.shuffle(problems)
+        return problems
+    if name.isdigit() and int(name) > 0:
+        return [random_problem(rng.randint(1, 2), rng) for _ in range(int(name))]
+    raise ProblemError(f"unknown training set {name!r} for bubblesort; use 'paper' or a count like '50'")
+
+
+COMPARE_PAPER_LENGTHS = (7, 7, 6)
+# The comparison encoder's decisions that depend on the values: everything else depends only on where
+# the pointers stand, and every array of more than two values shows it.
+VALUE_DECISIONS_COMPARE = frozenset({
+    ("COMPSWAP", (0, 1, 1, 0)),  # Q[i1] > Q[i2]: swap
+    ("COMPSWAP", (1, 1, 1, 0)),  # Q[i1] <= Q[i2]: keep
+    ("LSHIFT", (0, 1, 1, 0)),  # walking back over a pair still out of order
+})
+
+
+def training_set_compare(name: str = "paper", seed: int = 0) -> list[tuple[int, ...]]:
+    """Training arrays for the comparison encoder (CAI A.6): "paper" (3 arrays of random digits of
+    lengths 7, 7, 6 that show every value-dependent decision), or "N" for N random arrays of length 6 or 7.
+
+        >>> [len(p) for p in training_set_compare("paper")]
+        [7, 7, 6]
+    """
+    rng = random.Random(seed)
+    if name == "paper":
+        while True:  # a redraw is rare: seeds 0-199 all succeed at once
+            problems = [random_problem(n, rng) for n in COMPARE_PAPER_LENGTHS]
+            if VALUE_DECISIONS_COMPARE <= set().union(*(decisions(p, compare=True) for p in problems)):
+                return problems
+    if name.isdigit() and int(name) > 0:
+        return [random_problem(rng.randint(6, 7), rng) for _ in range(int(name))]
+    raise ProblemError(f"unknown training set {name!r} for bubblesort-compare; use 'paper' or a count like '50'")
+
+
+# ---------------------------------------------------------------------------------------------- the tasks
+def describe(name: str, args: tuple[int, ...]) -> str:
+    """A step with its arguments spelled out.
+
+    >>> describe("PTR", (I2, RIGHT, 0)), describe("SWAP", (I1, I2, 0)), describe("BSTEP", (0, 0, 0))
+    ('PTR(i2, RIGHT)', 'SWAP(i1, i2)', 'BSTEP')
+    """
+    if name == "PTR":
+        direction = {LEFT: "LEFT", RIGHT: "RIGHT"}.get(args[1], str(args[1]))
+        return f"PTR({_pointer_name(args[0])}, {direction})"
+    if name == "SWAP":
+        return f"SWAP({_pointer_name(args[0])}, {_pointer_name(args[1])})"
+    return name
+
+
+def _pointer_name(p: int) -> str:
+    return POINTER_NAMES.get(p, str(p))
+
+
+def draw(state: ArrayState, ax=None, title: str = ""):
+    """The row with its three pointers (matplotlib axes)."""
+    from .plotting import draw_grid
+
+    pointers = {"i1": (0, state.i1), "i2": (0, state.i2), "i3": (0, state.i3)}
+    return draw_grid([state.cells()], ["Q"], pointers, ax=ax, title=title)
+
+
+def _output(env: BubbleArray) -> list[int]:
+    return env.output()
+
+
+def _check(problem: tuple[int, ...], output: object) -> bool:
+    return isinstance(output, (list, tuple)) and list(output) == sorted(problem)
+
+
+def _entry(formulation: str) -> tuple[str, tuple[int, ...]]:
+    return "BUBBLESORT", (0, 0, 0)
+
+
+TASK = Task(
+    name="bubblesort",
+    programs=PROGRAMS,
+    primitives=PRIMITIVES,
+    arg_sizes=(4, 3, 1),
+    obs_sizes=(EDGE + 1, EDGE + 1, 2),
+    formulations=FORMULATIONS,
+    make_env=BubbleArray,
+    reference=reference,
+    entry=_entry,
+    output=_output,
+    check=_check,
+    parse_input=parse_input,
+    random_problem=random_problem,
+    training_set=training_set,
+    observation_fields=("Q[i1]", "Q[i2]", "i3==length"),
+    describe=describe,
+    draw=draw,
+)
+
+# The same programs and environment behind the other encoder: only what is observed, and so what
+# arrays are accepted, changes.
+TASK_COMPARE = replace(
+    TASK,
+    name="bubblesort-compare",
+    obs_sizes=(2, 2, 2, 2),
+    make_env=partial(BubbleArray, compare=True),
+    reference=partial(reference, compare=True),
+    parse_input=parse_input_compare,
+    training_set=training_set_compare,
+    observation_fields=("Q[i1]<=Q[i2]", "i1 on value", "i2 on value", "i3==length"),
+)

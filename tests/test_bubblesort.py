@@ -1,0 +1,400 @@
+"""Bubble sort: the row and its pointers, both encoders, three formulations, training sets
+(npi_lib/bubblesort.py)."""
+
+import itertools
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from npi_lib import bubblesort
+from npi_lib.bubblesort import (
+    EDGE,
+    FORMULATIONS,
+    I1,
+    I2,
+    I3,
+    LEFT,
+    RIGHT,
+    TASK,
+    TASK_COMPARE,
+    BubbleArray,
+    reference,
+    run_reference,
+)
+from npi_lib.errors import ActionError, ProblemError
+from npi_lib.task import get_task
+from npi_lib.trace import Tracer, first_difference, frames, longest_frame
+
+digit_arrays = st.lists(st.integers(0, 9), min_size=1, max_size=12)
+# small values make duplicates likely; big ones check that nothing assumes digits
+any_ints = st.lists(st.one_of(st.integers(-3, 3), st.integers()), min_size=1, max_size=12)
+
+
+# ---------------------------------------------------------------------------------------------- sorting
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(digit_arrays, st.sampled_from(FORMULATIONS))
+def test_every_formulation_sorts_digits_like_python(values, formulation):
+    env = run_reference(values, formulation)
+    assert TASK.output(env) == sorted(values)
+    assert TASK.check(values, TASK.output(env))
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(any_ints, st.sampled_from(FORMULATIONS))
+def test_comparison_encoder_sorts_any_integers_like_python(values, formulation):
+    env = run_reference(values, formulation, compare=True)
+    assert TASK_COMPARE.output(env) == sorted(values)
+
+
+def test_cli_reference_returns_a_trace_whose_final_state_is_sorted():
+    trace = TASK.reference([3, 1, 2], "recursive")
+    assert trace.root.name == "BUBBLESORT" and trace.kind == "bubblesort"
+    assert trace.initial_state.values == (3, 1, 2)
+    assert trace.root.state.values == (1, 2, 3)
+    trace = TASK_COMPARE.reference([5, -20, 5, 300], "non-recursive")
+    assert trace.root.state.values == (-20, 5, 5, 300) and trace.kind == "bubblesort-compare"
+
+
+def test_get_task_finds_both_encoders():
+    assert get_task("bubblesort") is TASK
+    assert get_task("bubblesort-compare") is TASK_COMPARE
+
+
+def test_check_wants_the_sorted_list():
+    assert TASK.check((3, 1, 2), [1, 2, 3])
+    assert not TASK.check((3, 1, 2), [3, 1, 2])
+    assert not TASK.check((3, 1, 2), None)
+
+
+# ---------------------------------------------------------------------------------------------- frames
+@pytest.fixture(scope="module")
+def traces_by_length():
+    rng = random.Random(0)
+    problems = {n: bubblesort.random_problem(n, rng) for n in (3, 10, 50)}
+    return {(f, n): reference(p, f, record_states=False) for f in FORMULATIONS for n, p in problems.items()}
+
+
+def test_recursive_frames_stay_bounded_while_loops_grow(traces_by_length):
+    def longest(f):
+        return [longest_frame(traces_by_length[f, n]) for n in (3, 10, 50)]
+
+    assert longest("recursive") == [3, 3, 3]  # BUBBLESORT, BSTEP, LSHIFT: three steps each, at any length
+    for f in ("non-recursive", "partial"):  # BUBBLE's and RESET's loops grow with the array
+        lengths = longest(f)
+        assert lengths[0] < lengths[1] < lengths[2], f
+
+
+def test_formulations_do_the_same_to_the_array(traces_by_length):
+    for n in (3, 10, 50):
+        flat, part, rec = (traces_by_length[f, n].primitives() for f in FORMULATIONS)
+        assert flat == part  # the loops end with NOP exactly where the partial recursion's base case does
+        touching = [[p for p in prims if p[0] != "NOP"] for prims in (flat, rec)]
+        assert touching[0] == touching[1]
+        # ... and the recursive one has one NOP more per pass: LSHIFT's base case (RESET's loop just ends)
+        assert rec.count(("NOP", (0, 0, 0))) - flat.count(("NOP", (0, 0, 0))) == n - 1
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(digit_arrays)
+def test_formulations_swap_the_same_pairs(values):
+    swaps = [
+        [(m.state.i1, m.state.i2) for _, m in reference(values, f).walk() if m.name == "SWAP"] for f in FORMULATIONS
+    ]
+    assert swaps[0] == swaps[1] == swaps[2]
+
+
+def test_tail_calls_carry_the_return_flag():
+    trace = reference((2, 1, 3), "recursive")
+    for _, s in trace.walk():
+        if s.name in ("BUBBLESORT", "BSTEP", "LSHIFT") and s.is_call and s is not trace.root:
+            assert s.children[-1].ret
+            if s.children[-1].is_call:
+                assert s.children[-1].name == s.name  # the only call that returns is the tail call
+
+
+def test_base_cases_are_a_returning_nop():
+    trace = reference((7,), "recursive")
+    assert [(s.name, s.ret) for s in trace.root.children] == [("NOP", True)]
+    bsteps = [s for _, s in reference((2, 1), "recursive").walk() if s.name in ("BSTEP", "LSHIFT")]
+    assert [(c.name, c.ret) for c in bsteps[-1].children] == [("NOP", True)]
+
+
+# ---------------------------------------------------------------------------------------------- pointers
+def test_sort_starts_with_i1_i2_on_the_start_token_and_i3_on_the_first_value():
+    env = BubbleArray((3, 1, 2))
+    assert (env.i1, env.i2, env.i3) == (0, 0, 1)
+
+
+def _states_after(trace, name):
+    return [s.state for _, s in trace.walk() if s.name == name and s.is_call]
+
+
+@settings(max_examples=30, derandomize=True, deadline=None)
+@given(st.lists(st.integers(0, 9), min_size=2, max_size=10), st.sampled_from(FORMULATIONS))
+def test_each_pass_ends_where_it_began(values, formulation):
+    trace = reference(values, formulation)
+    n = len(values)
+    after_bubble = _states_after(trace, "BUBBLE")
+    after_reset = _states_after(trace, "RESET")
+    assert len(after_bubble) == len(after_reset) == n - 1  # N-1 passes: i3 runs from 1 to N
+    assert all((s.i1, s.i2) == (n, n + 1) for s in after_bubble)  # BUBBLE stops with i2 on the end token
+    assert all((s.i1, s.i2) == (0, 0) for s in after_reset)  # RESET leaves i1 = i2 = start
+    assert [s.i3 for s in after_reset] == list(range(2, n + 1))
+    assert trace.root.state.i3 == n
+
+
+def test_bubble_separates_i1_and_i2_again():
+    trace = reference((3, 1, 2), "recursive")
+    first_bubble = trace.root.children[0]
+    ptr = first_bubble.children[0]
+    assert TASK.describe(ptr.name, ptr.args) == "PTR(i2, RIGHT)"
+    assert (ptr.state.i1, ptr.state.i2) == (0, 1)
+
+
+def test_pointers_are_clamped_to_the_row():
+    env = BubbleArray((3, 1))
+    env.apply("PTR", (I1, LEFT, 0))
+    assert env.i1 == 0
+    for _ in range(5):
+        env.apply("PTR", (I2, RIGHT, 0))
+    assert env.i2 == 3  # the end token of a 2-value row
+    env.apply("PTR", (I3, LEFT, 0))
+    env.apply("PTR", (I3, LEFT, 0))
+    assert env.i3 == 0
+
+
+def test_last_lshift_holds_i1_on_the_start_until_i2_arrives():
+    env = BubbleArray((3, 1))
+    env.apply("PTR", (I2, RIGHT, 0))  # i1 = 0, i2 = 1: one LSHIFT from the start
+    env.apply("PTR", (I1, LEFT, 0))
+    env.apply("PTR", (I2, LEFT, 0))
+    assert (env.i1, env.i2) == (0, 0)
+
+
+# ---------------------------------------------------------------------------------------------- observations
+def test_digit_observation_is_the_two_cells_and_the_pass_bit():
+    env = BubbleArray((3, 1))
+    assert env.observe() == (EDGE, EDGE, 0)
+    env.apply("PTR", (I2, RIGHT, 0))
+    assert env.observe() == (EDGE, 3, 0)
+    env.apply("PTR", (I1, RIGHT, 0))
+    env.apply("PTR", (I2, RIGHT, 0))
+    assert env.observe() == (3, 1, 0)
+    env.apply("PTR", (I3, RIGHT, 0))
+    assert env.observe() == (3, 1, 1)
+
+
+def test_comparison_observation_is_four_bits_with_tokens_outside_every_value():
+    env = BubbleArray((3, 1), compare=True)
+    assert env.observe() == (1, 0, 0, 0)  # start <= start
+    env.apply("PTR", (I2, RIGHT, 0))
+    assert env.observe() == (1, 0, 1, 0)  # start <= 3
+    env.apply("PTR", (I1, RIGHT, 0))
+    env.apply("PTR", (I2, RIGHT, 0))
+    assert env.observe() == (0, 1, 1, 0)  # 3 > 1
+    env.apply("PTR", (I1, RIGHT, 0))
+    env.apply("PTR", (I2, RIGHT, 0))
+    assert env.observe() == (1, 1, 0, 0)  # 1 <= end
+
+
+@settings(max_examples=30, derandomize=True, deadline=None)
+@given(digit_arrays, st.booleans())
+def test_observations_fit_obs_sizes(values, compare):
+    task = TASK_COMPARE if compare else TASK
+    for _, s in reference(values, "recursive", record_states=False, compare=compare).walk():
+        if s.obs is not None:
+            assert len(s.obs) == len(task.obs_sizes) == len(task.observation_fields)
+            assert all(0 <= o < size for o, size in zip(s.obs, task.obs_sizes))
+
+
+class ObservationOnly:
+    """An environment that shows the programs nothing but observe(): no values, no pointers."""
+
+    def __init__(self, env):
+        self._env = env
+
+    def observe(self):
+        return self._env.observe()
+
+    def apply(self, name, args):
+        self._env.apply(name, args)
+
+    def snapshot(self):
+        return self._env.snapshot()
+
+
+@settings(max_examples=30, derandomize=True, deadline=None)
+@given(digit_arrays, st.sampled_from(FORMULATIONS), st.booleans())
+def test_reference_programs_decide_from_the_observation_alone(values, formulation, compare):
+    env = BubbleArray(values, compare=compare)
+    hidden = Tracer(ObservationOnly(env), record_states=False).run(bubblesort.ENTRY[formulation])
+    assert env.output() == sorted(values)
+    assert first_difference(hidden, reference(values, formulation, compare=compare)) is None
+
+
+def test_both_encoders_give_the_programs_the_same_facts():
+    rng = random.Random(5)
+    for _ in range(20):
+        values = bubblesort.random_problem(rng.randint(1, 8), rng)
+        digits, bits = BubbleArray(values), BubbleArray(values, compare=True)
+        for name, args in reference(values, "recursive").primitives():
+            assert bubblesort.read(digits.observe()) == bubblesort.read(bits.observe())
+            digits.apply(name, args)
+            bits.apply(name, args)
+
+
+# ---------------------------------------------------------------------------------------------- validation
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("312", "list of integers"),
+        (3, "list of integers"),
+        ({"a": 1}, "list of integers"),
+        ([], "empty"),
+        ([1, 2.5], "index 1 is 2.5, not an integer"),
+        ([True, 2], "index 0 is True, not an integer"),
+        ([1, "2"], "index 1 is '2', not an integer"),
+        ([1, None], "index 1 is None"),
+        ([3, 10, 2], r"index 1 is 10, outside 0-9.*'bubblesort-compare'\) accepts any integers"),
+        ([-1], "index 0 is -1, outside 0-9"),
+    ],
+)
+def test_bad_arrays_are_rejected_with_a_reason(value, message):
+    with pytest.raises(ProblemError, match=message):
+        TASK.parse_input(value)
+
+
+def test_comparison_task_accepts_any_integers_but_only_integers():
+    assert TASK_COMPARE.parse_input([10, -7, 10**30]) == (10, -7, 10**30)
+    for value, message in (([], "empty"), ([1, False], "index 1 is False"), ("1", "list of integers")):
+        with pytest.raises(ProblemError, match=message):
+            TASK_COMPARE.parse_input(value)
+
+
+def test_environment_validates_its_array():
+    with pytest.raises(ProblemError, match="outside 0-9"):
+        BubbleArray((1, 12))
+    assert BubbleArray((1, 12), compare=True).output() == [1, 12]
+
+
+@pytest.mark.parametrize(
+    "name, args, message",
+    [
+        ("PTR", (4, RIGHT, 0), "pointer must be 1-3"),
+        ("PTR", (0, RIGHT, 0), "pointer must be 1-3"),
+        ("PTR", (I1, 2, 0), "direction LEFT=0 or RIGHT=1"),
+        ("SWAP", (I1, I3, 0), r"only the values under i1 and i2, SWAP\(1, 2\)"),
+        ("SWAP", (I1, I2, 0), "i1 on the start/end token"),
+        ("WRITE", (0, 0, 0), "not a primitive of bubble sort"),
+    ],
+)
+def test_invalid_actions_raise_action_error(name, args, message):
+    with pytest.raises(ActionError, match=message):
+        BubbleArray((3, 1)).apply(name, args)
+
+
+def test_swap_with_i2_on_the_end_token_is_refused():
+    env = BubbleArray((3, 1))
+    env.i1, env.i2 = 2, 3
+    with pytest.raises(ActionError, match="i2 on the start/end token"):
+        env.apply("SWAP", (I1, I2, 0))
+
+
+def test_unknown_formulation_is_named():
+    with pytest.raises(ProblemError, match="no formulation 'looped'"):
+        reference((1, 2), "looped")
+
+
+# ---------------------------------------------------------------------------------------------- training sets
+def test_paper_set_is_every_two_digit_array_once():
+    problems = bubblesort.training_set("paper", seed=0)
+    assert len(problems) == 100 and all(len(p) <= 2 for p in problems)
+    assert sorted(problems) == [(a, b) for a in range(10) for b in range(10)]
+    assert bubblesort.coverage(problems) == (110, 110)
+
+
+def test_paper_set_misses_only_lshift_meeting_a_descending_pair():
+    # what two-value arrays cannot show: after a pass of a longer array, LSHIFT walks back over pairs
+    # that are still out of order
+    seen = set().union(*(bubblesort.decisions(p) for p in bubblesort.training_set("paper")))
+    rng = random.Random(0)
+    longer = set().union(*(bubblesort.decisions(bubblesort.random_problem(rng.randint(3, 8), rng)) for _ in range(150)))
+    missing = longer - seen
+    assert missing and all(prog == "LSHIFT" and EDGE > obs[0] > obs[1] for prog, obs in missing)
+
+
+@pytest.mark.parametrize("formulation", ["non-recursive", "recursive"])
+def test_comparison_paper_set_shows_every_decision_of_longer_arrays(formulation):
+    problems = bubblesort.training_set_compare("paper")
+    assert [len(p) for p in problems] == [7, 7, 6]
+    seen = set().union(*(bubblesort.decisions(p, formulation, compare=True) for p in problems))
+    rng = random.Random(1)
+    longer = [bubblesort.random_problem(rng.randint(2, 12), rng) for _ in range(60)]
+    assert set().union(*(bubblesort.decisions(p, formulation, compare=True) for p in longer)) <= seen
+
+
+def test_every_order_of_up_to_four_values_shows_every_comparison_decision():
+    # what the docstring's coverage claim rests on: the decisions of all small arrays, the value-dependent
+    # ones among them, are exactly what long random arrays show
+    small = set()
+    for n in range(1, 5):
+        for values in itertools.product(range(n), repeat=n):
+            small |= bubblesort.decisions(values, compare=True)
+    rng = random.Random(2)
+    longer = [bubblesort.random_problem(rng.randint(5, 12), rng) for _ in range(40)]
+    assert set().union(*(bubblesort.decisions(p, compare=True) for p in longer)) == small
+    assert bubblesort.VALUE_DECISIONS_COMPARE <= small and len(small) == 21
+
+
+def test_training_sets_of_n_problems_look_like_the_papers():
+    digits = bubblesort.training_set("50", seed=1)
+    assert len(digits) == 50 and {len(p) for p in digits} == {1, 2}
+    bits = bubblesort.training_set_compare("20", seed=1)
+    assert len(bits) == 20 and {len(p) for p in bits} <= {6, 7}
+    assert TASK.training_set("50", 1) == digits and TASK_COMPARE.training_set("20", 1) == bits
+
+
+def test_training_sets_are_seeded():
+    assert bubblesort.training_set("paper", 3) == bubblesort.training_set("paper", 3)
+    assert bubblesort.training_set("paper", 3) != bubblesort.training_set("paper", 4)
+    assert bubblesort.training_set_compare("paper", 3) != bubblesort.training_set_compare("paper", 4)
+
+
+@pytest.mark.parametrize("task", [TASK, TASK_COMPARE])
+def test_unknown_training_set_names_the_choices(task):
+    with pytest.raises(ProblemError, match="use 'paper' or a count"):
+        task.training_set("huge", 0)
+
+
+def test_random_problem_has_size_digits():
+    rng = random.Random(0)
+    assert all(len(bubblesort.random_problem(n, rng)) == n for n in (1, 5, 40))
+    assert all(0 <= v <= 9 for v in bubblesort.random_problem(200, rng))
+    with pytest.raises(ProblemError, match="at least 1 value"):
+        bubblesort.random_problem(0, rng)
+
+
+# ---------------------------------------------------------------------------------------------- for people
+def test_describe_spells_out_pointers():
+    assert TASK.describe("PTR", (I3, RIGHT, 0)) == "PTR(i3, RIGHT)"
+    assert TASK.describe("PTR", (I1, LEFT, 0)) == "PTR(i1, LEFT)"
+    assert TASK.describe("SWAP", (I1, I2, 0)) == "SWAP(i1, i2)"
+    assert TASK.describe("RESET", (0, 0, 0)) == "RESET"
+
+
+def test_snapshot_is_frozen_and_prints_the_row_with_its_pointers():
+    state = BubbleArray((3, 1, 2)).snapshot()
+    with pytest.raises(AttributeError):
+        state.i1 = 2
+    assert str(state).splitlines() == ["Q  #  3  1  2  #", "i 12  3"]
+
+
+def test_draw_shows_the_row():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = TASK.draw(BubbleArray((3, 1, 2)).snapshot(), title="[3, 1, 2]")
+    assert ax.get_title() == "[3, 1, 2]"
+    assert [t.get_text() for t in ax.texts][:5] == ["#", "3", "1", "2", "#"]
