@@ -189,3 +189,160 @@ def check_rpn_translation(exercise: str, student: Callable[[], str], infix: str)
         )
     note = "" if answer.split() == expected.split() else f" (the shunting-yard algorithm writes {expected!r})"
     return _report(exercise, True, False, f"{answer!r} is right{note}.", student)
+
+
+# ---------------------------------------------------------------------------------------------- traces
+def check_trace_text(
+    exercise: str,
+    student: Callable[[], str],
+    reference: Any,
+    describe: Callable[[str, tuple[int, ...]], str] | None = None,
+) -> CheckResult:
+    """Check a trace written by hand as an indented tree, two spaces a level, as `format_tree` prints it
+    (lesson 02). Letter case, spaces inside a step and the return marks ⏎ do not matter; the first wrong
+    line is reported with what the reference trace has there and in which call.
+
+    >>> from npi_lib.trace import Step, Trace
+    >>> ref = Trace(Step("ADD", children=[Step("ADD1", children=[Step("WRITE")]), Step("NOP", ret=True)]))
+    >>> ok = check_trace_text("by hand", lambda: "ADD\\n  ADD1\\n    WRITE\\n  NOP", ref)
+    ✅ by hand: all 4 lines match the reference trace.
+    >>> bad = check_trace_text("by hand", lambda: "ADD\\n  ADD1\\n  WRITE\\n  NOP", ref)
+    ❌ by hand: line 3: WRITE is the right step at the wrong depth: indent it 4 spaces (a step of ADD1's frame), not 2.
+    """
+    from .trace import format_step  # lazy: keeps this module light
+
+    expected = [(d, format_step(s, describe)) for d, s in reference.walk()]
+    expected_text = "\n".join("  " * d + text for d, text in expected)
+    fallback = lambda: expected_text  # noqa: E731
+    try:
+        answer = student()
+    except NotImplementedError:
+        return _not_attempted(exercise, fallback)
+    if not isinstance(answer, str):
+        return _report(exercise, False, False, f"return the trace as a string, not {type(answer).__name__}.", fallback)
+
+    def fail(message: str) -> CheckResult:
+        return _report(exercise, False, False, message, fallback)
+
+    lines = [line.rstrip() for line in answer.splitlines() if line.strip()]
+    parents: list[str] = []  # the reference's calls open at the current line, outermost first
+    for k, line in enumerate(lines, 1):
+        indent = len(line) - len(line.lstrip(" "))
+        if line[indent] == "\t":
+            return fail(f"line {k} is indented with a tab; use two spaces a level.")
+        if indent % 2:
+            return fail(f"line {k} is indented {indent} spaces; use two spaces a level.")
+        if k > len(expected):
+            return fail(f"the reference ends after line {len(expected)}; your line {k} {line.strip()!r} is extra.")
+        depth, text = expected[k - 1]
+        del parents[depth:]
+        where = f"a step of {parents[-1]}'s frame" if parents else "the root call"
+        if not _same_step(line, text):
+            return fail(f"line {k}: you wrote {line.strip()!r}, the reference has {text!r} here ({where}).")
+        if indent // 2 != depth:
+            return fail(
+                f"line {k}: {line.strip()} is the right step at the wrong depth: indent it {2 * depth} spaces "
+                f"({where}), not {indent}."
+            )
+        parents.append(text.replace("⏎", "").strip())
+    if len(lines) < len(expected):
+        rest = len(expected) - len(lines)
+        return fail(
+            f"your trace stops after line {len(lines)}; the reference goes on with {expected[len(lines)][1]!r} "
+            f"({rest} more line{'s' if rest != 1 else ''})."
+        )
+    return _report(exercise, True, False, f"all {len(expected)} lines match the reference trace.", student)
+
+
+def _same_step(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        return "".join(s.replace("⏎", "").split()).upper()
+
+    return norm(a) == norm(b)
+
+
+def check_program(
+    exercise: str,
+    student: Callable[..., None],
+    reference: Callable[..., None],
+    cases: Iterable[tuple[str, Callable[[], Any]]],
+    describe: Callable[[str, tuple[int, ...]], str] | None = None,
+    max_steps: int = 10_000,
+    max_depth: int = 1_000,
+) -> CheckResult:
+    """Check a reference program written by the student, a function `PROG(t, env)` that records its steps
+    with `t.act` and `t.call` (lesson 02): run it and `reference` on fresh environments and compare the
+    traces step by step (name, arguments, return flag, nesting), then the environments they leave.
+
+    `cases` are (label, make_env) pairs; `make_env()` returns a fresh environment, once for each program.
+    A runaway loop or recursion stops at `max_steps` steps or `max_depth` nested calls and is reported.
+
+    >>> from npi_lib import addition
+    >>> def LSHIFT(t, env):
+    ...     for row in (addition.IN1, addition.IN2, addition.OUT):
+    ...         t.act("PTR", row, addition.LEFT)
+    >>> pad = ("96 + 125", lambda: addition.ScratchPad(96, 125))
+    >>> r = check_program("shift", LSHIFT, addition.LSHIFT, [pad], describe=addition.describe)
+    ❌ shift: on 96 + 125, step 3 (in LSHIFT): you have PTR(OUT, LEFT), the reference has PTR(CARRY, LEFT).
+    """
+    from .errors import NpiLibError  # lazy: keeps this module light
+    from .trace import Tracer, first_difference
+
+    def fail(message: str) -> CheckResult:
+        return _report(exercise, False, False, message, reference)
+
+    cases = list(cases)
+    for label, make_env in cases:
+        expected_env, got_env = make_env(), make_env()
+        expected = Tracer(expected_env, record_states=False).run(reference)
+        try:
+            got = Tracer(got_env, max_steps=max_steps, max_depth=max_depth, record_states=False).run(student)
+        except NotImplementedError:
+            return _not_attempted(exercise, reference)
+        except NpiLibError as e:  # a runaway recursion, a pointer off the tape: feedback, not a crash
+            return fail(f"on {label}: {e}")
+        except Exception as e:
+            return fail(f"on {label}: your program raised {type(e).__name__}: {e}")
+        i = first_difference(expected, got)
+        if i is not None:
+            return fail(f"on {label}, {_trace_difference(expected, got, i, describe)}")
+        if expected_env.snapshot() != got_env.snapshot():
+            return fail(
+                f"on {label}, the traces agree but the environments end differently: change the environment "
+                "only through t.act, so that every change is a step of the trace."
+            )
+    n = len(cases)
+    return _report(exercise, True, False, f"your trace matches the reference on all {n} case{'s' * (n != 1)}.", student)
+
+
+def _trace_difference(expected: Any, got: Any, i: int, describe: Callable | None) -> str:
+    """What differs at step `i` (in walk order; the root call is step 0) of two traces, in words."""
+    from .trace import format_step
+
+    walk_e, walk_g = list(expected.walk()), list(got.walk())
+    if i >= len(walk_g):
+        more = format_step(walk_e[i][1], describe)
+        return f"your program stops after step {i - 1}; the reference goes on with {more}."
+    if i >= len(walk_e):
+        more = format_step(walk_g[i][1], describe)
+        return f"the reference stops after step {i - 1}; your program goes on with {more}."
+    (de, se), (dg, sg) = walk_e[i], walk_g[i]
+    if i == 0:
+        return f"your program is called {sg.name}; name the function {se.name}, as the paper does."
+    path: list[str] = []  # the reference's calls open at step i, rebuilt from the depths
+    for d, s in walk_e[:i]:
+        if s.is_call:
+            del path[d:]
+            path.append(s.name)
+    where = f" (in {' › '.join(path[:de])})"
+    ours, theirs = (format_step(s, describe).replace("⏎", "").strip() for s in (sg, se))
+    if ours != theirs:
+        return f"step {i}{where}: you have {format_step(sg, describe)}, the reference has {format_step(se, describe)}."
+    if se.ret != sg.ret:
+        if se.ret:
+            return f"step {i}{where}, {theirs}: the reference sets the return flag here (ret=True), yours does not."
+        return f"step {i}{where}, {theirs}: yours sets the return flag here (ret=True), the reference does not."
+    if se.is_call != sg.is_call:
+        kind = {True: "a call (t.call)", False: "a primitive (t.act)"}
+        return f"step {i}{where}, {theirs}: the reference makes it {kind[se.is_call]}, yours {kind[sg.is_call]}."
+    return f"step {i}{where}, {theirs}: the right step at the wrong depth ({dg} instead of {de}): which frame makes it?"
