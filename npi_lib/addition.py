@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .errors import ActionError, ProblemError
-from .task import Task
+from .task import Task, code_name
 from .trace import Trace, Tracer, program
 
 IN1, IN2, CARRY, OUT = 0, 1, 2, 3
@@ -368,9 +368,9 @@ def describe(name: str, args: tuple[int, ...]) -> str:
     ('PTR(IN1, LEFT)', 'WRITE(OUT, 7)', 'ADD1')
     """
     if name == "PTR":
-        return f"PTR({_row_name(args[0])}, {'LEFT' if args[1] == LEFT else 'RIGHT' if args[1] == RIGHT else args[1]})"
+        return f"PTR({code_name(ROW_NAMES, args[0])}, {code_name(('LEFT', 'RIGHT'), args[1])})"
     if name == "WRITE":
-        return f"WRITE({_row_name(args[0])}, {args[1]})"
+        return f"WRITE({code_name(ROW_NAMES, args[0])}, {args[1]})"
     return name
 
 
@@ -381,10 +381,6 @@ def draw(state: PadState, ax=None, title: str = ""):
     cells = [["_" if v == BLANK else str(v) for v in row] for row in state.grid]
     pointers = {name: (r, state.ptr[r]) for r, name in enumerate(ROW_NAMES)}
     return draw_grid(cells, ROW_NAMES, pointers, ax=ax, title=title)
-
-
-def _row_name(row: int) -> str:
-    return ROW_NAMES[row] if 0 <= row < len(ROW_NAMES) else str(row)
 
 
 def _output(env: ScratchPad) -> int | None:

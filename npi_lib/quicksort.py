@@ -100,7 +100,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from .errors import ActionError, ProblemError
-from .task import Task
+from .task import Task, code_name
 from .trace import Trace, Tracer, frames, program
 
 INVALID = 10  # what a null pointer reads: no digit there
@@ -566,18 +566,15 @@ def describe(name: str, args: tuple[int, ...]) -> str:
     """
     a, b = (tuple(args) + (0, 0))[:2]
     if name == "MOVE":
-        return f"MOVE({_name(POINTER_NAMES, a)}, {_name(('UP', 'DOWN'), b)})"
+        return f"MOVE({code_name(POINTER_NAMES, a)}, {code_name(('UP', 'DOWN'), b)})"
     if name == "SWAP":
-        return f"SWAP({_name(POINTER_NAMES, a)}, {_name(POINTER_NAMES, b)})"
+        return f"SWAP({code_name(POINTER_NAMES, a)}, {code_name(POINTER_NAMES, b)})"
     if name == "WRITE":
-        return f"WRITE({_name(TARGET_NAMES, a)}, {_name(SOURCE_NAMES, b)})"
+        return f"WRITE({code_name(TARGET_NAMES, a)}, {code_name(SOURCE_NAMES, b)})"
     if name == "STACK":
-        return f"STACK({_name(STACK_OPS, a)})"
+        return f"STACK({code_name(STACK_OPS, a)})"
     return name
 
-
-def _name(names: tuple[str, ...], code: int) -> str:
-    return names[code] if 0 <= code < len(names) else str(code)
 
 
 def draw(state: QuicksortState, ax=None, title: str = ""):

@@ -91,6 +91,15 @@ class Task:
         return formulation
 
 
+def code_name(names: tuple[str, ...], code: int) -> str:
+    """The name of an argument code, for `describe`; an out-of-range code (a network's mistake) stays a number.
+
+    >>> code_name(("LEFT", "RIGHT"), 1), code_name(("LEFT", "RIGHT"), 7)
+    ('RIGHT', '7')
+    """
+    return names[code] if 0 <= code < len(names) else str(code)
+
+
 def get_task(name: str) -> Task:
     """The `Task` of that name (importing its module on first use)."""
     if name not in TASK_MODULES:

@@ -67,7 +67,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import ActionError, ProblemError
-from .task import Task
+from .task import Task, code_name
 from .trace import Trace, Tracer, frames, program
 
 WHITE, GREY, BLACK, INVALID = 0, 1, 2, 3
@@ -631,19 +631,16 @@ def describe(name: str, args: tuple[int, ...]) -> str:
     """
     a = tuple(args) + (0, 0)
     if name == "WRITE":
-        target = _name(TARGET_NAMES, a[0])
+        target = code_name(TARGET_NAMES, a[0])
         if a[0] in (COLOR_CURR, COLOR_NEXT):
-            return f"WRITE({target}, {_name(COLOR_NAMES, a[1])})"
+            return f"WRITE({target}, {code_name(COLOR_NAMES, a[1])})"
         return f"WRITE({target})"
     if name == "MOVE":
-        return f"MOVE({_name(POINTER_NAMES, a[0])}, {_name(('UP', 'DOWN'), a[1])})"
+        return f"MOVE({code_name(POINTER_NAMES, a[0])}, {code_name(('UP', 'DOWN'), a[1])})"
     if name == "STACK":
-        return f"STACK({_name(('PUSH', 'POP'), a[0])})"
+        return f"STACK({code_name(('PUSH', 'POP'), a[0])})"
     return name
 
-
-def _name(names: tuple[str, ...], i: int) -> str:
-    return names[i] if 0 <= i < len(names) else str(i)
 
 
 FILLS = {WHITE: "white", GREY: "#BBBBBB", BLACK: "#777777"}  # black as dark grey: the ids stay readable

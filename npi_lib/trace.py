@@ -121,6 +121,20 @@ def frames(trace: Trace) -> list[Frame]:
     return out
 
 
+def format_frame(frame: Frame, describe: Callable[[str, tuple[int, ...]], str] | None = None) -> str:
+    """One line per step of a frame: what the core sees, and what it must decide.
+
+        >>> step = FrameStep((6, 5, 10, 10), "ADD", (0, 0, 0), "ADD1", (0, 0, 0), False)
+        >>> print(format_frame(Frame("ADD", (0, 0, 0), [step])))
+          ADD sees (6, 5, 10, 10) -> ADD1
+    """
+    lines = []
+    for s in frame.steps:
+        decision = describe(s.next_program, s.next_args) if describe else s.next_program
+        lines.append(f"  {frame.program} sees {s.obs} -> {decision}{'  ⏎' if s.ret else ''}")
+    return "\n".join(lines)
+
+
 def longest_frame(trace: Trace) -> int:
     """The number of steps of the longest call frame: bounded for recursive programs, growing for loops."""
     return max(len(f.steps) for f in frames(trace))

@@ -49,7 +49,7 @@ import matplotlib.pyplot as plt
 from npi_lib import addition, bubblesort, quicksort, toposort
 from npi_lib.exercises import check_function, check_program, check_trace_text
 from npi_lib.plotting import draw_call_tree, plot_frame_lengths
-from npi_lib.trace import Tracer, frames, longest_frame, timeline
+from npi_lib.trace import Tracer, format_frame, frames, longest_frame, timeline
 from npi_lib.widgets import TraceViewer
 
 # %% [markdown]
@@ -274,8 +274,7 @@ plt.show()
 
 # %%
 loop_frame = frames(trace)[0]
-for s in loop_frame.steps:
-    print(f"  {loop_frame.program} sees {s.obs} -> {s.next_program}{'  ⏎' if s.ret else ''}")
+print(format_frame(loop_frame))
 print("frames:", len(frames(trace)), " steps per frame:", [len(f.steps) for f in frames(trace)])
 
 # %% [markdown]
@@ -491,8 +490,7 @@ plt.show()
 
 # %%
 skipping = [f for f in frames(topo_trace) if f.program == "CHECK_CHILD" and len(f.steps) > 1]
-for s in skipping[0].steps:
-    print(f"  CHECK_CHILD sees {s.obs} -> {toposort.describe(s.next_program, s.next_args)}{'  ⏎' * s.ret}")
+print(format_frame(skipping[0], toposort.describe))
 order = toposort.TASK.output(toposort.run_reference(graph))
 print("order:", order, " respects every edge:", toposort.TASK.check(graph, order))
 
@@ -538,8 +536,7 @@ plt.show()
 
 # %%
 root_frame = frames(qs_trace)[0]
-for s in root_frame.steps:
-    print(f"  QUICKSORT sees {s.obs} -> {quicksort.describe(s.next_program, s.next_args)}{'  ⏎' * s.ret}")
+print(format_frame(root_frame, quicksort.describe))
 
 # %% [markdown]
 # ## 10. Training sets: what the network will learn from
