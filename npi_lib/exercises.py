@@ -346,3 +346,139 @@ def _trace_difference(expected: Any, got: Any, i: int, describe: Callable | None
         kind = {True: "a call (t.call)", False: "a primitive (t.act)"}
         return f"step {i}{where}, {theirs}: the reference makes it {kind[se.is_call]}, yours {kind[sg.is_call]}."
     return f"step {i}{where}, {theirs}: the right step at the wrong depth ({dg} instead of {de}): which frame makes it?"
+
+
+# ---------------------------------------------------------------------------------------------- numbers and tensors
+def off_by_hint(mistakes: Sequence[tuple[Callable[..., Any], str]] = ()) -> Callable[[tuple, Any, Any], str]:
+    """A `hint` for `check_function` when the answer is a count (lesson 03): how far off the answer is and,
+    when it is exactly what a known mistake gives, which mistake. `mistakes` are (wrong, explanation) pairs:
+    `wrong(*args)` computes the number that mistake leads to.
+
+    >>> hint = off_by_hint([(lambda n: n * (n - 1), "did you count each pair twice, in both orders?")])
+    >>> r = check_function("pairs", lambda n: n * (n - 1), lambda n: n * (n - 1) // 2, [(4,)], hint=hint)
+    ❌ pairs: with arguments 4: you returned 12, expected 6. Off by 6 (too many): did you count each pair twice, in both orders?
+    """
+    from numbers import Real
+
+    def hint(args: tuple, got: Any, expected: Any) -> str:
+        if isinstance(got, bool) or not isinstance(got, Real):
+            return f"Return a number, not {type(got).__name__}."
+        diff = got - expected
+        text = f"Off by {abs(diff):g} ({'too many' if diff > 0 else 'too few'})"
+        for wrong, why in mistakes:
+            try:
+                if wrong(*args) == got:
+                    return f"{text}: {why}"
+            except Exception:  # a mistake's formula that does not apply to these arguments
+                continue
+        return text + "."
+
+    return hint
+
+
+def check_tensor_function(
+    exercise: str,
+    student: Callable,
+    reference: Callable,
+    cases: Iterable[Sequence[Any]],
+    names: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
+    atol: float = 1e-5,
+    hint: Callable[[tuple, Any, Any], str] | None = None,
+) -> CheckResult:
+    """Check a function that returns a torch tensor, or a tuple of tensors (lesson 03: a decoder, a padded
+    batch). Each result is compared with the reference's: first its shape ("returned shape (3, 1); expected
+    (3,)"), then the kind of numbers it holds (bool, integer, floating), then the values (how many entries
+    differ, and the first one). `names` names the tensors of a tuple in the messages; `labels` describes each
+    case (by default its arguments, tensors by their shape); `hint(args, got, expected)` adds advice.
+
+    >>> import torch
+    >>> x = torch.ones(3, 2)
+    >>> r = check_tensor_function("row sums", lambda x: x.sum(1, keepdim=True), lambda x: x.sum(1), [(x,)])
+    ❌ row sums: with a tensor of shape (3, 2): returned shape (3, 1); expected (3,).
+    """
+    cases = [tuple(c) for c in cases]
+    for k, args in enumerate(cases):
+        where = labels[k] if labels is not None else ", ".join(_describe_argument(a) for a in args)
+        expected = reference(*args)
+        try:
+            got = student(*args)
+        except NotImplementedError:
+            return _not_attempted(exercise, reference)
+        except Exception as e:  # a student's bug is feedback, not a crash of "Run all"
+            return _report(exercise, False, False, f"with {where}: raised {type(e).__name__}: {e}", reference)
+        problem = _tensors_difference(got, expected, names, atol)
+        if problem:
+            msg = f"with {where}: {problem}"
+            if hint is not None:
+                msg += " " + hint(args, got, expected)
+            return _report(exercise, False, False, msg.strip(), reference)
+    n = len(cases)
+    return _report(exercise, True, False, f"correct on all {n} test case{'s' if n != 1 else ''}.", student)
+
+
+def _describe_argument(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    if shape is not None and not callable(shape):
+        return f"a tensor of shape {_shape(shape)}"
+    if hasattr(value, "parameters") and callable(value.parameters):  # a torch module: its type says enough
+        return f"the {type(value).__name__}"
+    return _short(value, 30)
+
+
+def _shape(shape: Any) -> str:
+    dims = tuple(int(d) for d in shape)
+    return f"({dims[0]},)" if len(dims) == 1 else str(dims)
+
+
+def _tensors_difference(got: Any, expected: Any, names: Sequence[str] | None, atol: float) -> str:
+    """What differs between the student's result and the reference's, in words; "" when nothing does."""
+    if isinstance(expected, (tuple, list)):
+        n = len(expected)
+        labels = list(names) if names is not None else [f"element {i}" for i in range(n)]
+        if not isinstance(got, (tuple, list)):
+            return f"returned a {type(got).__name__}; expected a tuple of {n}: {', '.join(labels)}."
+        if len(got) != n:
+            return f"returned {len(got)} values; expected {n}: {', '.join(labels)}."
+        for label, g, e in zip(labels, got, expected):
+            problem = _tensor_difference(g, e, label, atol)
+            if problem:
+                return problem
+        return ""
+    return _tensor_difference(got, expected, names[0] if names else "", atol)
+
+
+def _tensor_difference(got: Any, expected: Any, name: str, atol: float) -> str:
+    import torch  # lazy: keeps this module light
+
+    subject = f"{name} has" if name else "returned"
+    if not isinstance(got, torch.Tensor):
+        what = f"{name} is" if name else "returned"
+        return f"{what} a {type(got).__name__}; expected a torch tensor of shape {_shape(expected.shape)}."
+    if got.shape != expected.shape:
+        return f"{subject} shape {_shape(got.shape)}; expected {_shape(expected.shape)}."
+
+    def kind(t: torch.Tensor) -> str:
+        return "a bool" if t.dtype == torch.bool else "a floating-point" if t.is_floating_point() else "an integer"
+
+    if kind(got) != kind(expected):
+        return f"{subject} dtype {got.dtype}; expected {kind(expected)} tensor ({expected.dtype})."
+    if expected.is_floating_point():
+        wrong = ~torch.isclose(got.detach().double(), expected.detach().double(), rtol=1e-4, atol=atol, equal_nan=True)
+    else:
+        wrong = got != expected
+    count = int(wrong.sum())
+    if count == 0:
+        return ""
+    first = tuple(int(i) for i in wrong.nonzero()[0])
+    index = ", ".join(str(i) for i in first)
+
+    def show(t: torch.Tensor) -> str:
+        v = t[first].item()
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    prefix = f"{name}: " if name else ""
+    return (
+        f"{prefix}{count} of {expected.numel()} entries differ; the first at [{index}]: "
+        f"{show(got)} instead of {show(expected)}."
+    )

@@ -228,3 +228,116 @@ def test_program_check_falls_back_when_not_attempted(capsys):
     result = check_program("LSHIFT", LSHIFT, bubblesort.LSHIFT_recursive, _lshift_cases())
     assert result.fallback and result.use is bubblesort.LSHIFT_recursive
     assert "not attempted yet" in capsys.readouterr().out
+
+
+# -- counts and tensors (lesson 03) ----------------------------------------------------------------------
+
+
+def test_off_by_hint_says_how_far_and_names_a_known_mistake(capsys):
+    from npi_lib.exercises import off_by_hint
+
+    def lstm(i, h):
+        return 4 * h * (i + h) + 8 * h
+
+    hint = off_by_hint([(lambda i, h: 4 * h * (i + h) + 4 * h, "PyTorch keeps two bias vectors.")])
+    check_function("count", lambda i, h: 4 * h * (i + h) + 4 * h, lstm, [(3, 2)], hint=hint)
+    check_function("count", lambda i, h: 4 * h * (i + h) + 8 * h + 5, lstm, [(3, 2)], hint=hint)
+    check_function("count", lambda i, h: "56", lstm, [(3, 2)], hint=hint)
+    out = capsys.readouterr().out
+    assert "you returned 48, expected 56. Off by 8 (too few): PyTorch keeps two bias vectors." in out
+    assert "you returned 61, expected 56. Off by 5 (too many)." in out
+    assert "Return a number, not str." in out
+
+
+def test_off_by_hint_skips_a_mistake_formula_that_fails():
+    from npi_lib.exercises import off_by_hint
+
+    hint = off_by_hint([(lambda n: 1 // 0, "never"), (lambda n: n + 1, "one too many")])
+    assert hint((4,), 5, 4) == "Off by 1 (too many): one too many"
+
+
+def _decoder_cases():
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    return [(torch.randn(3, 4, generator=g),), (torch.randn(1, 4, generator=g),)]
+
+
+def _row_means(h):
+    return h.mean(-1)
+
+
+def test_tensor_check_passes_a_right_answer_and_keeps_it(capsys):
+    from npi_lib.exercises import check_tensor_function
+
+    def student(h):
+        return h.sum(-1) / h.shape[-1]
+
+    result = check_tensor_function("means", student, _row_means, _decoder_cases())
+    assert result.passed and result.use is student
+    assert "✅ means: correct on all 2 test cases." in capsys.readouterr().out
+
+
+def test_tensor_check_reports_the_shape_first(capsys):
+    from npi_lib.exercises import check_tensor_function
+
+    result = check_tensor_function("means", lambda h: h.mean(-1, keepdim=True), _row_means, _decoder_cases())
+    assert not result.passed and result.use is _row_means
+    assert "❌ means: with a tensor of shape (3, 4): returned shape (3, 1); expected (3,)." in capsys.readouterr().out
+
+
+def test_tensor_check_reports_a_wrong_kind_of_number(capsys):
+    from npi_lib.exercises import check_tensor_function
+
+    check_tensor_function("argmax", lambda h: h.argmax(-1).float(), lambda h: h.argmax(-1), _decoder_cases())
+    assert "returned dtype torch.float32; expected an integer tensor (torch.int64)." in capsys.readouterr().out
+
+
+def test_tensor_check_counts_the_wrong_entries_and_shows_the_first(capsys):
+    import torch
+    from npi_lib.exercises import check_tensor_function
+
+    h = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    check_tensor_function("means", lambda h: h.max(-1).values, _row_means, [(h,)], labels=["three rows"])
+    out = capsys.readouterr().out
+    assert "with three rows: 3 of 3 entries differ; the first at [0]: 2 instead of 1.5." in out
+
+
+def test_tensor_check_names_the_tensors_of_a_tuple(capsys):
+    import torch
+    from npi_lib.exercises import check_tensor_function
+
+    def reference(n):
+        return torch.zeros(n, 2, dtype=torch.long), torch.ones(n, dtype=torch.bool)
+
+    def wrong_mask(n):
+        return torch.zeros(n, 2, dtype=torch.long), torch.ones(n, dtype=torch.long)
+
+    def one_value(n):
+        return torch.zeros(n, 2, dtype=torch.long)
+
+    names = ("obs", "mask")
+    check_tensor_function("pad", wrong_mask, reference, [(3,)], names=names)
+    check_tensor_function("pad", one_value, reference, [(3,)], names=names)
+    check_tensor_function("pad", lambda n: (reference(n)[0],), reference, [(3,)], names=names)
+    check_tensor_function("pad", lambda n: (reference(n)[0], [True] * n), reference, [(3,)], names=names)
+    out = capsys.readouterr().out
+    assert "with 3: mask has dtype torch.int64; expected a bool tensor (torch.bool)." in out
+    assert "returned a Tensor; expected a tuple of 2: obs, mask." in out
+    assert "returned 1 values; expected 2: obs, mask." in out
+    assert "mask is a list; expected a torch tensor of shape (3,)." in out
+
+
+def test_tensor_check_falls_back_and_reports_crashes(capsys):
+    from npi_lib.exercises import check_tensor_function
+
+    def student(h):
+        raise NotImplementedError()
+
+    result = check_tensor_function("means", student, _row_means, _decoder_cases())
+    assert result.fallback and result.use is _row_means
+    result = check_tensor_function("means", lambda h: h @ h, _row_means, _decoder_cases())
+    assert not result.passed and not result.fallback
+    out = capsys.readouterr().out
+    assert "not attempted yet" in out
+    assert "with a tensor of shape (3, 4): raised RuntimeError" in out
