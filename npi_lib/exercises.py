@@ -482,3 +482,150 @@ def _tensor_difference(got: Any, expected: Any, name: str, atol: float) -> str:
         f"{prefix}{count} of {expected.numel()} entries differ; the first at [{index}]: "
         f"{show(got)} instead of {show(expected)}."
     )
+
+
+# ---------------------------------------------------------------------------------------------- numbers, known mistakes
+def check_number_function(
+    exercise: str,
+    student: Callable,
+    reference: Callable,
+    cases: Iterable[Sequence[Any]],
+    labels: Sequence[str] | None = None,
+    rel: float = 1e-6,
+    hint: Callable[[tuple, Any, Any], str] | None = None,
+) -> CheckResult:
+    """Check a function that returns one number (lesson 04: an accuracy, a bound) against the reference on
+    every case, up to a relative tolerance `rel`; a 0-dimensional tensor counts as its number. `labels`
+    describes each case (by default its arguments, torch modules and tensors by their kind and shape);
+    `hint(args, got, expected)` adds advice.
+
+    >>> r = check_number_function("share", lambda k, n: k // n, lambda k, n: k / n, [(3, 4)], labels=["3 of 4"],
+    ...                           hint=lambda args, got, expected: "Use /, not //.")
+    ❌ share: with 3 of 4: you returned 0, expected 0.75. Use /, not //.
+    """
+    import math
+
+    cases = [tuple(c) for c in cases]
+    for k, args in enumerate(cases):
+        where = labels[k] if labels is not None else ", ".join(_describe_argument(a) for a in args)
+        expected = _as_number(reference(*args))
+        try:
+            got = student(*args)
+        except NotImplementedError:
+            return _not_attempted(exercise, reference)
+        except Exception as e:  # a student's bug is feedback, not a crash of "Run all"
+            return _report(exercise, False, False, f"with {where}: raised {type(e).__name__}: {e}", reference)
+        value = _as_number(got)
+        if value is None:
+            msg = f"with {where}: you returned {_short(got, 40)}, not a number; expected {expected:.6g}."
+        elif not math.isclose(value, expected, rel_tol=rel, abs_tol=1e-12):
+            msg = f"with {where}: you returned {value:.6g}, expected {expected:.6g}."
+        else:
+            continue
+        if hint is not None:
+            msg += " " + hint(args, got, expected)
+        return _report(exercise, False, False, msg.strip(), reference)
+    n = len(cases)
+    return _report(exercise, True, False, f"correct on all {n} test case{'s' if n != 1 else ''}.", student)
+
+
+def _as_number(value: Any) -> float | None:
+    """A Python number or a 0-dimensional tensor as a float; None for anything else (bools included)."""
+    from numbers import Real
+
+    if isinstance(value, Real) and not isinstance(value, bool):
+        return float(value)
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) == 0 and hasattr(value, "item"):
+        item = value.item()
+        return float(item) if isinstance(item, Real) and not isinstance(item, bool) else None
+    return None
+
+
+def mistake_hint(mistakes: Sequence[tuple[Callable[..., Any], str]] = (), otherwise: str = "") -> Callable[[tuple, Any, Any], str]:
+    """A `hint` for `check_function` or `check_tensor_function` when the answer is a number or a tensor (lesson
+    04: a loss, an accuracy): when the answer equals what a known mistake gives, the explanation of that
+    mistake; otherwise `otherwise`. `mistakes` are (wrong, explanation) pairs: `wrong(*args)` computes what
+    that mistake returns. Numbers and tensors are compared with a relative tolerance of 1e-6.
+
+    >>> hint = mistake_hint([(lambda xs: sum(xs) / (len(xs) - 1), "Divide by the number of values.")])
+    >>> r = check_function("mean", lambda xs: sum(xs) / 2, lambda xs: sum(xs) / 3, [([1.0, 2.0, 3.0],)], hint=hint)
+    ❌ mean: with arguments [1.0, 2.0, 3.0]: you returned 3.0, expected 2.0. Divide by the number of values.
+    """
+
+    def hint(args: tuple, got: Any, expected: Any) -> str:
+        for wrong, why in mistakes:
+            try:
+                if _close(got, wrong(*args)):
+                    return why
+            except Exception:  # a mistake's formula that does not apply to these arguments
+                continue
+        return otherwise
+
+    return hint
+
+
+def _close(a: Any, b: Any, rel: float = 1e-6) -> bool:
+    """Equal numbers or tensors (a 0-dimensional tensor equals a number), up to a relative tolerance."""
+    import math
+    from numbers import Real
+
+    if hasattr(a, "shape") or hasattr(b, "shape"):
+        import torch  # lazy: keeps this module light
+
+        try:
+            x, y = (torch.as_tensor(v).detach().double() for v in (a, b))
+        except (TypeError, ValueError, RuntimeError):
+            return False
+        return x.shape == y.shape and bool(torch.allclose(x, y, rtol=rel, atol=1e-12))
+    if isinstance(a, Real) and isinstance(b, Real) and not isinstance(a, bool) and not isinstance(b, bool):
+        return math.isclose(a, b, rel_tol=rel, abs_tol=1e-12)
+    return bool(a == b)
+
+
+# ---------------------------------------------------------------------------------------------- in-place changes
+def check_in_place(
+    exercise: str,
+    student: Callable,
+    reference: Callable,
+    cases: Iterable[Sequence[Any]],
+    labels: Sequence[str] | None = None,
+    hint: Callable[[tuple, Any, Any], str] | None = None,
+) -> CheckResult:
+    """Check a function that changes its arguments in place (lesson 05: popping frames off a call stack):
+    for each case, the student's function and the reference each get their own deep copy of the arguments,
+    and what the arguments became is compared, then what the functions returned. `labels` describes each
+    case (by default its arguments); `hint(args, got, expected)` adds advice, with `got` and `expected` the
+    arguments after the call (the first argument alone when there is one).
+
+    >>> def drop_last(xs):
+    ...     xs.pop(0)
+    >>> r = check_in_place("pop", drop_last, lambda xs: xs.pop(), [([1, 2, 3],)])
+    ❌ pop: with [1, 2, 3]: your function left [2, 3]; expected [1, 2].
+    """
+    import copy
+
+    cases = [tuple(c) for c in cases]
+    for k, args in enumerate(cases):
+        where = labels[k] if labels is not None else ", ".join(_short(a, 40) for a in args)
+        expected_args = copy.deepcopy(args)
+        expected = reference(*expected_args)
+        got_args = copy.deepcopy(args)
+        try:
+            got = student(*got_args)
+        except NotImplementedError:
+            return _not_attempted(exercise, reference)
+        except Exception as e:  # a student's bug is feedback, not a crash of "Run all"
+            return _report(exercise, False, False, f"with {where}: raised {type(e).__name__}: {e}", reference)
+        after_got, after_expected = (a[0] if len(a) == 1 else a for a in (got_args, expected_args))
+        if got_args != expected_args:
+            msg = f"with {where}: your function left {_short(after_got)}; expected {_short(after_expected)}."
+        elif got != expected:
+            msg = f"with {where}: the arguments are right, but you returned {_short(got)}, expected {_short(expected)}."
+        else:
+            continue
+        if hint is not None:
+            msg += " " + hint(args, after_got, after_expected)
+        return _report(exercise, False, False, msg.strip(), reference)
+    n = len(cases)
+    return _report(exercise, True, False, f"correct on all {n} test case{'s' if n != 1 else ''}.", student)

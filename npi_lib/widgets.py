@@ -787,3 +787,242 @@ def _step_at(rows: TraceRows, other: TraceRows, index: int) -> str:
     if index < len(other) and text == format_step(other.moments[index].step, other.describe_step):
         text += f" ({'call' if m.step.is_call else 'primitive'} at depth {m.depth})"
     return text
+
+
+# ---------------------------------------------------------------------------------------------- playground
+class Playground(_Widget):
+    """Type a problem, let a trained NPI solve it, and see its trace beside the reference one (lesson 05).
+
+    The problem is typed as JSON and read by the task's own `parse_input` (`[96, 125]` for addition,
+    `[3, 1, 2]` for bubble sort). ▶ run executes `npi_lib.interpreter.run` and shows the network's answer,
+    whether it is right, its number of steps, whether it stopped on its own, and a `CompareViewer` of the
+    reference trace and the network's (first difference marked). The check box runs the network without
+    the reset of its controller state at each call. Bad input gets the task's own error message in the
+    widget, never a traceback.
+
+    States (pictures of the environment) are recorded when the reference trace has at most `record_limit`
+    steps; a problem whose reference needs more than `max_steps` steps is refused (it would take minutes).
+
+        >>> from npi_lib import addition
+        >>> p = Playground(addition.TASK, None, value="[96, 125")
+        >>> p.buttons["run"].click()
+        >>> print(p.describe())
+        input: [96, 125
+        error: not valid JSON (Expecting ',' delimiter at character 8). Example: [96, 125]
+    """
+
+    example = "[96, 125]"
+
+    def __init__(
+        self,
+        task: Any,
+        model: Any,
+        formulation: str | None = None,
+        value: str | None = None,
+        reset: bool = True,
+        max_steps: int = 100_000,
+        record_limit: int = 3_000,
+    ):
+        import ipywidgets as w
+
+        from .task import get_task
+
+        self.task = get_task(task) if isinstance(task, str) else task
+        self.model, self.formulation = model, formulation
+        self.max_steps, self.record_limit = max_steps, record_limit
+        self.result: Any = None  # the last RunResult
+        self.viewer: CompareViewer | None = None
+        self.problem: Any = None
+        self.error = ""
+        self.expected: Any = None  # the reference's answer to the last problem run
+        self._controller: Any = None
+        self.inputs = self._make_inputs(w, self.example if value is None else value)
+        self.reset_box = w.Checkbox(value=reset, description="reset h at every call", indent=False,
+                                    layout=w.Layout(width="auto"))
+        self.buttons = {"run": w.Button(description="▶ run", button_style="primary", layout=w.Layout(width="6em"))}
+        self.buttons["run"].on_click(lambda _: self.run())
+        self.message = w.HTML()
+        self.output = w.VBox()
+        self.widget = w.VBox([w.HBox(list(self.inputs.values()) + [self.buttons["run"], self.reset_box]),
+                              self.message, self.output])
+        self.widget.add_class("npi-playground")
+
+    # -- input: one JSON text box here; AdditionPlayground has two number boxes
+    def _make_inputs(self, w: Any, value: str) -> dict[str, Any]:
+        return {"problem": w.Text(value=value, placeholder=self.example, description="problem",
+                                  layout=w.Layout(width="24em"))}
+
+    def set_input(self, text: str) -> None:
+        """Type `text` into the problem box."""
+        self.inputs["problem"].value = text
+
+    def input_text(self) -> str:
+        return self.inputs["problem"].value
+
+    def parse(self) -> Any:
+        """The problem typed in the box, validated by the task (raises ValueError with the reason)."""
+        import json
+
+        text = self.input_text().strip()
+        if not text:
+            raise ValueError(f"type a problem first, as JSON. Example: {self.example}")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"not valid JSON ({e.msg} at character {e.pos}). Example: {self.example}") from None
+        return self.task.parse_input(value)
+
+    def label(self, problem: Any) -> str:
+        """The problem as the summary shows it."""
+        return _long_text(list(problem) if isinstance(problem, tuple) else problem)
+
+    # -- running
+    def run(self) -> None:
+        """Parse the input, run the network on it and show the outcome (errors become a message)."""
+        self.result, self.viewer, self.problem, self.error = None, None, None, ""
+        self.output.children = ()
+        try:
+            self.problem = self.parse()
+        except Exception as e:  # the task's own message says what would be valid
+            return self._fail(str(e))
+        try:
+            self._run(self.problem)
+        except _TooLong as e:
+            return self._fail(str(e))
+        except Exception as e:  # never a traceback in the widget
+            return self._fail(f"the run failed: {type(e).__name__}: {e}")
+        self.message.value = self._summary_html()
+        self.output.children = (self.viewer.widget,)
+
+    def _run(self, problem: Any) -> None:
+        from .interpreter import Controller, reference_trace, run, step_limits
+        from .training import default_formulation
+
+        formulation = self.task.check_formulation(self.formulation or default_formulation(self.task))
+        reference = reference_trace(self.task, problem, formulation)
+        if len(reference) > self.max_steps:
+            raise _TooLong(f"this problem needs {len(reference):,} steps; the playground runs at most "
+                             f"{self.max_steps:,}. Use npi_lib.interpreter.run for it.")
+        record = len(reference) <= self.record_limit
+        if record:  # the same trace again, with a picture of the environment after every step
+            reference = self.task.reference(problem, formulation)
+        self.expected = _replay(self.task, problem, reference)
+        if self._controller is None:  # built once: it caches the network's work per distinct input
+            self._controller = self.model if isinstance(self.model, Controller) else Controller(self.model)
+        max_steps, max_depth = step_limits(reference)
+        self.result = run(self._controller, self.task, problem, formulation, max_steps=max_steps,
+                          max_depth=max_depth, reset=self.reset_box.value, record_states=record)
+        self.viewer = CompareViewer(reference, self.result.trace, self.task)
+
+    def _fail(self, message: str) -> None:
+        self.error = message
+        self.message.value = f"<div style='color:{_WARN}'>⚠ {html.escape(message)}</div>"
+
+    # -- what it shows
+    def summary_lines(self) -> list[str]:
+        """The outcome in words: answer, correct or not, steps, halted, how the traces compare."""
+        if self.error:
+            return [f"error: {self.error}"]
+        if self.result is None:
+            return ["not run yet: press ▶ run"]
+        r = self.result
+        verdict = "correct" if r.correct else f"incorrect: expected {_long_text(self.expected)}"
+        stopped = f"halted: yes ({r.reason})" if r.halted else f"halted: no, stopped by {r.reason}"
+        lines = [f"answer: {_long_text(r.output)} ({verdict})", f"steps: {r.steps:,} · {stopped}"]
+        if not self.reset_box.value:
+            lines.append("run without the reset: every callee starts from its caller's state")
+        return lines + [self.viewer.summary()]  # type: ignore[union-attr]
+
+    def _summary_html(self) -> str:
+        lines = self.summary_lines()
+        color = "green" if self.result is not None and self.result.correct else _WARN
+        head = f"<div style='color:{color};font-weight:bold'>{html.escape(lines[0])}</div>"
+        return head + "".join(f"<div>{html.escape(line)}</div>" for line in lines[1:])
+
+    def describe(self, rows: int | None = 5) -> str:
+        """The text of the view: the input, the outcome, and (after a run) the two traces around the
+        selected step."""
+        shown = self.label(self.problem) if self.problem is not None else self.input_text()
+        parts = [f"input: {shown}"] + self.summary_lines()
+        if self.viewer is not None:
+            parts.append(self.viewer.describe(rows).split("\n", 1)[1])  # its first line is the summary above
+        return "\n".join(parts)
+
+
+class AdditionPlayground(Playground):
+    """The playground for addition: two boxes for the addends instead of JSON (lesson 05).
+
+        >>> from npi_lib import addition
+        >>> p = AdditionPlayground(addition.TASK, None, a="12", b="3x")
+        >>> p.buttons["run"].click()
+        >>> p.error
+        "addend 2 '3x' is not a number: write it with the digits 0-9 only"
+    """
+
+    example = "96 + 125"
+
+    def __init__(self, task: Any, model: Any, formulation: str | None = None, a: str = "96", b: str = "125",
+                 **kwargs: Any):
+        self._initial = (a, b)
+        super().__init__(task, model, formulation, **kwargs)
+
+    def _make_inputs(self, w: Any, value: str) -> dict[str, Any]:
+        a, b = self._initial
+        return {name: w.Text(value=v, placeholder="digits 0-9", description=name, layout=w.Layout(width="18em"))
+                for name, v in (("a", a), ("b", b))}
+
+    def set_input(self, a: Any, b: Any = None) -> None:  # type: ignore[override]
+        """Type the two addends (numbers or strings of digits)."""
+        self.inputs["a"].value, self.inputs["b"].value = _long_text(a, None), _long_text(b, None)
+
+    def input_text(self) -> str:
+        return f"{self.inputs['a'].value} + {self.inputs['b'].value}"
+
+    def parse(self) -> Any:
+        a, b = (self.inputs[k].value.strip().replace(" ", "").replace(",", "").replace("_", "") for k in "ab")
+        for name, v in (("a", a), ("b", b)):
+            if not v:
+                raise ValueError(f"box {name} is empty: type a number with the digits 0-9")
+        return self.task.parse_input([a, b])
+
+    def label(self, problem: Any) -> str:
+        return f"{_long_text(problem[0])} + {_long_text(problem[1])}"
+
+
+def playground(task: Any, model: Any, formulation: str | None = None, **kwargs: Any) -> Playground:
+    """A `Playground` for any task; for addition an `AdditionPlayground`, with a box for each addend."""
+    from .task import get_task
+
+    task = get_task(task) if isinstance(task, str) else task
+    cls = AdditionPlayground if task.name == "addition" else Playground
+    return cls(task, model, formulation, **kwargs)
+
+
+class _TooLong(ValueError):
+    """A problem whose reference trace is longer than the playground's `max_steps`."""
+
+
+def _replay(task: Any, problem: Any, reference: Trace) -> Any:
+    """The right answer: the reference trace's primitives applied to a fresh environment."""
+    env = task.make_env(problem)
+    for name, args in reference.primitives():
+        env.apply(name, args)
+    return task.output(env)
+
+
+def _long_text(value: Any, limit: int | None = 60) -> str:
+    """`str(value)`, numbers of any length included, shortened in the middle beyond `limit` characters
+    (None: never)."""
+    import sys
+
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)  # sums of 5,000 digits: Python refuses to print ints past 4,300 digits
+    try:
+        text = str(value)
+    finally:
+        sys.set_int_max_str_digits(old)
+    if limit is None or len(text) <= limit:
+        return text
+    keep = (limit - 5) // 2
+    unit = "digits" if isinstance(value, int) else "characters"
+    return f"{text[:keep]}…{text[-keep:]} ({len(text):,} {unit})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,14 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "numpy", "matplotlib")
 
 
-def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def cli(*args: str, stdin: str | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "npi_lib", *args],
         input=stdin if stdin is not None else "",
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=30,
+        timeout=timeout,
     )
 
 
@@ -179,3 +180,127 @@ def test_trace_errors_are_one_line_on_stderr(args, message):
     r = cli(*args)
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.startswith("error: ") and message in r.stderr and "Traceback" not in r.stderr
+
+
+# ---------------------------------------------------------------- the neural commands: train, eval, run, reproduce
+def assert_user_error(r: subprocess.CompletedProcess, *words: str) -> None:
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith("error: ") and "Traceback" not in r.stderr
+    for w in words:
+        assert w in r.stderr
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cli") / "tiny.pt"
+    r = cli("train", "addition", "--formulation", "recursive", "--train-set", "starved", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_train_saves_a_checkpoint_and_prints_a_summary(tiny_checkpoint):
+    from npi_lib.checkpoint import load_checkpoint
+
+    ckpt = load_checkpoint(tiny_checkpoint, "addition", "recursive")
+    assert ckpt.train_set == "starved" and ckpt.summary["perfect"]
+
+
+def test_train_summary_line_names_what_was_trained(tmp_path):
+    r = cli("train", "addition", "--formulation", "non-recursive", "--train-set", "starved", "--max-epochs", "2",
+            "--quiet", "--out", str(tmp_path / "x.pt"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("addition non-recursive on 'starved'") and "saved to" in r.stdout
+    assert r.stderr == ""  # --quiet: no progress bar
+
+
+def test_eval_json_lists_size_accuracy_and_count(tiny_checkpoint):
+    r = cli("eval", "addition", "--checkpoint", str(tiny_checkpoint), "--sizes", "1,3", "--per-size", "4", "--json")
+    assert r.returncode == 0, r.stderr
+    records = json.loads(r.stdout)
+    assert [(x["size"], x["n"]) for x in records] == [(1, 4), (3, 4)]
+    assert all(0.0 <= x["accuracy"] <= 1.0 for x in records)
+
+
+def test_eval_without_checkpoint_uses_the_shipped_recursive_model():
+    r = cli("eval", "addition", "--sizes", "10,50", "--per-size", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    assert [(x["size"], x["accuracy"], x["n"]) for x in json.loads(r.stdout)] == [(10, 1.0, 3), (50, 1.0, 3)]
+
+
+def test_eval_table_is_readable():
+    r = cli("eval", "addition", "--sizes", "4", "--per-size", "2")
+    assert r.returncode == 0, r.stderr
+    assert "addition recursive NPI trained on 'paper'" in r.stdout and "100.0%" in r.stdout
+
+
+def test_run_prints_one_json_object_with_output_steps_and_halted():
+    r = cli("run", "addition", "--input", "[96, 125]")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert (out["output"], out["steps"], out["halted"], out["correct"]) == (221, 33, True, True)
+
+
+def test_run_with_trace_gives_the_nested_steps():
+    r = cli("run", "addition", "--input", "[7, 5]", "--trace")
+    trace = json.loads(r.stdout)["trace"]
+    assert trace["name"] == "ADD" and [c["name"] for c in trace["children"]] == ["ADD1", "LSHIFT", "ADD"]
+
+
+def test_run_prints_huge_sums_in_full():
+    a, b = "9" * 4400, "1"  # past Python's 4,300-digit limit on int <-> str
+    r = cli("run", "addition", "--input", json.dumps([a, b]))
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)  # let json read a 4,401-digit number
+    try:
+        out = json.loads(r.stdout)
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert out["correct"] and out["output"] == 10**4400
+
+
+def test_run_reports_a_network_that_fails():
+    r = cli("run", "addition", "--input", "[96, 125]", "--max-steps", "5")
+    out = json.loads(r.stdout)
+    assert r.returncode == 0 and out["halted"] is False and out["correct"] is False
+    assert out["reason"].startswith("step limit")
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["run", "addition", "--input", "[1, 2"], ["not valid JSON"]),
+        (["run", "addition", "--input", "[-1, 2]"], ["negative"]),
+        (["run", "sorting", "--input", "[1, 2]"], ["unknown task 'sorting'"]),
+        (["eval", "addition", "--sizes", "5,x"], ["--sizes", "'x'"]),
+        (["eval", "addition", "--sizes", "0"], ["--sizes"]),
+        (["eval", "addition", "--checkpoint", "/nonexistent/model.pt"], ["no such file"]),
+        (["eval", "addition", "--formulation", "partial"], ["no formulation 'partial'"]),
+        (["train", "addition", "--formulation", "sideways", "--out", "x.pt"], ["no formulation 'sideways'"]),
+        (["train", "addition", "--train-set", "huge", "--out", "x.pt"], ["unknown training set 'huge'"]),
+    ],
+)
+def test_user_errors_are_one_line_on_stderr_with_status_1(args, words):
+    assert_user_error(cli(*args), *words)
+
+
+def test_a_corrupted_checkpoint_is_a_user_error(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint at all")
+    assert_user_error(cli("run", "addition", "--checkpoint", str(bad), "--input", "[1, 2]"), "cannot be read")
+
+
+def test_a_checkpoint_of_another_formulation_is_refused(tiny_checkpoint):
+    r = cli("eval", "addition", "--checkpoint", str(tiny_checkpoint), "--formulation", "non-recursive", "--sizes", "2")
+    assert_user_error(r, "'recursive' formulation of addition, not 'non-recursive'")
+
+
+def test_reproduce_table_shows_ours_beside_the_paper():
+    from npi_lib.cli import format_reproduce_table
+
+    row = {
+        "formulation": "recursive", "train_set": "paper",
+        "training": {"n_problems": 200, "epochs": 40, "seconds": 12.3, "perfect": True},
+        "results": [{"problems": "random", "size": s, "accuracy": 1.0, "n": 30, "seconds": 1} for s in (5, 100)],
+    }
+    table = format_reproduce_table([row], 30)
+    assert "100 (100)" in table and "200 pb, 40 ep, 12 s" in table

@@ -341,3 +341,149 @@ def test_tensor_check_falls_back_and_reports_crashes(capsys):
     out = capsys.readouterr().out
     assert "not attempted yet" in out
     assert "with a tensor of shape (3, 4): raised RuntimeError" in out
+
+
+def _mean(xs):
+    return sum(xs) / len(xs)
+
+
+def test_mistake_hint_names_the_mistake_a_wrong_number_matches(capsys):
+    from npi_lib.exercises import mistake_hint
+
+    hint = mistake_hint([(lambda xs: sum(xs), "Divide by the number of values."),
+                         (lambda xs: sum(xs) / (len(xs) + 1), "One too many in the count.")], "Add, then divide.")
+    check_function("mean", lambda xs: sum(xs) / 4, _mean, [([1.0, 2.0, 3.0],)], hint=hint)
+    check_function("mean", lambda xs: max(xs), _mean, [([1.0, 2.0, 3.0],)], hint=hint)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("you returned 1.5, expected 2.0. One too many in the count.")
+    assert out[1].endswith("you returned 3.0, expected 2.0. Add, then divide.")
+
+
+def test_mistake_hint_compares_tensors_and_numbers_with_a_tolerance():
+    import torch
+    from npi_lib.exercises import mistake_hint
+
+    hint = mistake_hint([(lambda x: x.sum(), "summed"), (lambda x: x * 2, "doubled")], "no match")
+    x = torch.tensor([[0.1, 0.2], [0.3, 0.4]])
+    assert hint((x,), torch.tensor(1.0 + 1e-8), None) == "summed"  # a 0-d tensor, a float's rounding away
+    assert hint((x,), 1.0, None) == "summed"  # a Python number against a 0-d tensor
+    assert hint((x,), x * 2, None) == "doubled"
+    assert hint((x,), (x * 2)[0], None) == "no match"  # right values, wrong shape
+    assert hint((x,), torch.tensor(1.01), None) == "no match"
+
+
+def test_mistake_hint_skips_mistakes_that_raise_and_values_of_another_kind():
+    from npi_lib.exercises import mistake_hint
+
+    hint = mistake_hint([(lambda x: 1 / x, "inverted"), (lambda x: str(x), "a string")], "")
+    assert hint((0,), 0.0, None) == ""  # 1 / 0 raises: that mistake is skipped
+    assert hint((2,), "2", None) == "a string"
+    assert hint((2,), True, None) == ""  # a bool is not the number 1 / 2, nor 1
+
+
+def test_number_check_passes_within_the_tolerance_and_takes_a_0d_tensor(capsys):
+    import torch
+    from npi_lib.exercises import check_number_function
+
+    result = check_number_function("mean", lambda xs: torch.tensor(xs).mean(), _mean, [([1.0, 2.0],), ([0.1, 0.2],)])
+    assert result.passed and not result.fallback
+    assert "✅ mean: correct on all 2 test cases." in capsys.readouterr().out
+
+
+def test_number_check_names_the_case_by_its_label_or_its_arguments(capsys):
+    import torch
+    from npi_lib.exercises import check_number_function
+
+    check_number_function("mean", lambda xs: sum(xs), _mean, [([1.0, 3.0],)], labels=["two values"])
+    check_number_function("norm", lambda m, x: 1.0, lambda m, x: 2.0, [(torch.nn.Linear(2, 2), torch.ones(3, 2))])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "❌ mean: with two values: you returned 4, expected 2."
+    assert out[1] == "❌ norm: with the Linear, a tensor of shape (3, 2): you returned 1, expected 2."
+
+
+def test_number_check_rejects_what_is_not_one_number(capsys):
+    import torch
+    from npi_lib.exercises import check_number_function
+
+    for answer in (True, "2.0", torch.tensor([2.0, 2.0]), None):
+        result = check_number_function("two", lambda: answer, lambda: 2.0, [()], labels=["no arguments"])
+        assert not result.passed and result.use() == 2.0
+    out = capsys.readouterr().out
+    assert out.count("not a number; expected 2.") == 4
+    assert "you returned True, not a number" in out and "you returned '2.0', not a number" in out
+
+
+def test_number_check_falls_back_reports_crashes_and_adds_the_hint(capsys):
+    from npi_lib.exercises import check_number_function
+
+    def student(x):
+        raise NotImplementedError()
+
+    assert check_number_function("half", student, lambda x: x / 2, [(3,)]).fallback
+    check_number_function("half", lambda x: 1 / 0, lambda x: x / 2, [(3,)])
+    check_number_function("half", lambda x: x // 2, lambda x: x / 2, [(3,)], hint=lambda a, got, exp: "Use /.")
+    out = capsys.readouterr().out
+    assert "not attempted yet" in out
+    assert "with 3: raised ZeroDivisionError" in out
+    assert "with 3: you returned 1, expected 1.5. Use /." in out
+
+
+# ---------------------------------------------------------------------------------------------- in-place checks
+def _pop_top_and_tails(stack):
+    stack.pop()
+    while stack and stack[-1]:
+        stack.pop()
+
+
+def test_in_place_check_compares_what_the_arguments_became(capsys):
+    from npi_lib.exercises import check_in_place
+
+    def pops_one(stack):
+        stack.pop()
+
+    good = check_in_place("return", _pop_top_and_tails, _pop_top_and_tails, [([False, True, True],), ([False],)])
+    assert good.passed and good.use is _pop_top_and_tails
+    bad = check_in_place("return", pops_one, _pop_top_and_tails, [([False],), ([False, True, False],)],
+                         hint=lambda args, got, expected: f"from {args[0]}: {len(got)} left, not {len(expected)}")
+    assert not bad.passed and bad.use is _pop_top_and_tails
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "✅ return: correct on all 2 test cases."
+    assert out[1] == ("❌ return: with [False, True, False]: your function left [False, True]; expected [False]. "
+                      "from [False, True, False]: 2 left, not 1")
+
+
+def test_in_place_check_gives_student_and_reference_their_own_copies(capsys):
+    from npi_lib.exercises import check_in_place
+
+    case = [3, 1, 2]
+    result = check_in_place("sort", lambda xs: xs.sort(), lambda xs: xs.sort(), [(case,)])
+    assert result.passed and case == [3, 1, 2]  # neither function touched the case itself
+
+
+def test_in_place_check_compares_return_values_and_several_arguments(capsys):
+    from npi_lib.exercises import check_in_place
+
+    def move(a, b):
+        b.append(a.pop())
+        return len(a)
+
+    check_in_place("move", move, move, [([1, 2], [])], labels=["two lists"])
+    check_in_place("move", lambda a, b: move(a, b) + 1, move, [([1, 2], [])], labels=["two lists"])
+    check_in_place("move", lambda a, b: b.append(a.pop(0)), move, [([1, 2], [])])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "✅ move: correct on all 1 test case."
+    assert out[1] == "❌ move: with two lists: the arguments are right, but you returned 2, expected 1."
+    assert out[2] == "❌ move: with [1, 2], []: your function left ([2], [1]); expected ([1], [2])."
+
+
+def test_in_place_check_falls_back_and_reports_crashes(capsys):
+    from npi_lib.exercises import check_in_place
+
+    def student(stack):
+        raise NotImplementedError()
+
+    assert check_in_place("return", student, _pop_top_and_tails, [([False],)]).fallback
+    result = check_in_place("return", lambda stack: stack.pop(5), _pop_top_and_tails, [([False],)])
+    assert not result.passed and not result.fallback
+    out = capsys.readouterr().out
+    assert "not attempted yet" in out and "with [False]: raised IndexError: pop index out of range" in out

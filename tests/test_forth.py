@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -331,9 +330,7 @@ def test_nested_colon_is_an_error():
 
 
 def test_runaway_recursion_is_a_return_stack_overflow_not_a_recursion_error():
-    start = time.perf_counter()
     e = error(": F 1 RECURSE ; F", rstack_limit=500)
-    assert time.perf_counter() - start < 1
     assert "return stack overflow" in str(e) and "more than 500" in str(e) and "RECURSE" in str(e)
     assert (e.word, e.position) == ("F", 3)
 
@@ -345,9 +342,7 @@ def test_deep_recursion_within_the_limit_needs_no_python_recursion():
 
 
 def test_endless_loop_is_stopped_by_the_step_limit():
-    start = time.perf_counter()
     e = error(": F BEGIN 0 UNTIL ; F", step_limit=20_000)
-    assert time.perf_counter() - start < 2
     assert "step limit: more than 20000 steps in F" in str(e) and e.word in ("0", "UNTIL")
 
 

@@ -336,3 +336,135 @@ def test_viewers_show_steps_without_states(viewer):
     v = viewer(Trace(Step("ADD", children=[Step("NOP")])))
     v.go(1)
     assert "NOP" in v.describe()
+
+
+# ---------------------------------------------------------------------------------------------- playground
+from npi_lib.widgets import AdditionPlayground, Playground, playground  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny_adder():
+    """A small NPI trained on the traces of 8 + 2 and 2 + 3: it reproduces them exactly."""
+    from npi_lib.training import train
+
+    return train("addition", "recursive", problems=[(8, 2), (2, 3)]).model
+
+
+@pytest.fixture(scope="module")
+def stuck_adder():
+    """An NPI whose weights are all zero: every step calls program 0 (ADD) and never returns."""
+    import torch
+
+    from npi_lib.model import NPI
+
+    model = NPI.for_task(addition.TASK)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+    return model
+
+
+def test_playground_runs_the_network_and_shows_its_answer_and_trace(tiny_adder):
+    p = playground("addition", tiny_adder, "recursive", a="8", b="2")
+    assert isinstance(p, AdditionPlayground) and p.result is None
+    p.buttons["run"].click()
+    text = p.describe()
+    assert text.startswith("input: 8 + 2\nanswer: 10 (correct)\n")
+    assert "halted: yes (ADD returned)" in text and "identical: the network's trace matches" in text
+    assert p.result.correct and p.viewer.first is None
+    assert p.output.children == (p.viewer.widget,) and "color:green" in p.message.value
+    assert "<img" in p.viewer.panes["network"].view.value  # a short run records states: the pad is drawn
+
+
+def test_playground_shows_a_wrong_answer_and_where_the_traces_part(stuck_adder):
+    p = playground(addition.TASK, stuck_adder)
+    p.set_input(96, 125)
+    p.buttons["run"].click()
+    lines = p.describe().splitlines()
+    assert lines[1] == "answer: None (incorrect: expected 221)"
+    assert lines[2].startswith("steps: ") and "halted: no, stopped by depth limit" in lines[2]
+    assert lines[3] == "first difference at step 1: reference ADD1, network ADD"
+    assert "color:#D55E00" in p.message.value and p.viewer.index == 1
+
+
+@pytest.mark.parametrize(
+    "a, b, message",
+    [
+        ("12", "3x", "addend 2 '3x' is not a number: write it with the digits 0-9 only"),
+        ("", "5", "box a is empty: type a number with the digits 0-9"),
+        ("-4", "5", "addend 1 '-4' is not a number: write it with the digits 0-9 only"),
+    ],
+)
+def test_addition_playground_answers_bad_addends_with_a_message(stuck_adder, a, b, message):
+    p = AdditionPlayground(addition.TASK, stuck_adder, a=a, b=b)
+    p.buttons["run"].click()  # never raises
+    assert p.error == message and p.result is None and p.output.children == ()
+    assert p.describe() == f"input: {a} + {b}\nerror: {message}"
+    assert "⚠" in p.message.value
+
+
+def test_addition_playground_accepts_digit_groups():
+    p = AdditionPlayground(addition.TASK, None, a="1 000", b="2,500")
+    assert p.parse() == (1000, 2500)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[96, 125", "not valid JSON (Expecting ',' delimiter at character 8). Example: [96, 125]"),
+        ("  ", "type a problem first, as JSON. Example: [96, 125]"),
+        ("[1, 2, 3]", "addition takes two addends as [a, b]; got [1, 2, 3]"),
+    ],
+)
+def test_json_playground_answers_bad_input_with_a_message(stuck_adder, text, message):
+    p = Playground(addition.TASK, stuck_adder, value=text)
+    p.buttons["run"].click()
+    assert p.error == message
+    assert p.describe().endswith(f"error: {message}")
+
+
+def test_playground_is_generic_over_tasks():
+    from npi_lib import bubblesort
+    from npi_lib.model import NPI
+
+    import torch
+
+    torch.manual_seed(0)
+    p = playground("bubblesort", NPI.for_task(bubblesort.TASK), value="[3, 1, 2]")
+    assert type(p) is Playground
+    p.buttons["run"].click()  # an untrained network: it fails, but the widget says how
+    assert p.error == "" and p.describe().startswith("input: [3, 1, 2]\nanswer: ")
+    assert "halted: " in p.describe() and p.viewer is not None
+    p.set_input('"3 1 2"')
+    p.buttons["run"].click()
+    assert p.error and p.result is None  # bubble sort's own parse_input message
+
+
+def test_playground_passes_the_reset_checkbox_to_the_interpreter(tiny_adder, monkeypatch):
+    import npi_lib.interpreter as interpreter
+
+    seen = []
+    real_run = interpreter.run
+    monkeypatch.setattr(interpreter, "run", lambda *a, **k: seen.append(k["reset"]) or real_run(*a, **k))
+    p = playground(addition.TASK, tiny_adder, a="2", b="3")
+    p.buttons["run"].click()
+    p.reset_box.value = False
+    p.buttons["run"].click()
+    assert seen == [True, False]
+    assert "run without the reset: every callee starts from its caller's state" in p.describe()
+
+
+def test_playground_refuses_problems_longer_than_its_limit(stuck_adder):
+    p = playground(addition.TASK, stuck_adder, a="1" * 20, b="2", max_steps=100)
+    p.buttons["run"].click()
+    assert p.error.startswith("this problem needs 161 steps; the playground runs at most 100.")
+
+
+def test_playground_shortens_long_numbers_and_does_not_draw_long_runs(tiny_adder):
+    p = playground(addition.TASK, tiny_adder, record_limit=10)
+    assert p.label((10**5000, 7)) == "1" + "0" * 26 + "…" + "0" * 27 + " (5,001 digits) + 7"
+    p.set_input(10**5000, 7)
+    assert p.inputs["a"].value == "1" + "0" * 5000  # typed in full, shortened only for display
+    p.set_input(22, 33)
+    p.buttons["run"].click()
+    assert "not recorded" in p.viewer.panes["network"].view.value

@@ -1,0 +1,153 @@
+"""Tests of npi_lib.training: frames as data, the loss, determinism, early stopping."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from npi_lib.addition import TASK, reference
+from npi_lib.errors import ProblemError
+from npi_lib.model import NPI, NPIConfig
+from npi_lib.task import TASK_MODULES, get_task
+from npi_lib.trace import frames
+from npi_lib.training import (
+    TrainProgress,
+    batch_loss,
+    collect_frames,
+    encode_frames,
+    step_accuracy,
+    step_errors,
+    train,
+)
+
+TINY = NPIConfig(hidden_size=24, encoder_hidden=32, state_size=24, fusion_size=24, max_epochs=300)
+PROBLEMS = [(8, 2), (2, 3), (45, 31)]
+
+
+def test_collect_frames_merges_identical_frames_and_counts_them():
+    traces = [reference((1, 2)), reference((1, 2)), reference((3, 4))]
+    merged = collect_frames(traces)
+    raw = collect_frames(traces, dedup=False)
+    assert sum(n for _, n in merged) == len(raw) == sum(len([f for f in frames(t) if f.steps]) for t in traces)
+    assert all(n == 1 for _, n in raw)
+    assert len(merged) < len(raw)
+
+
+def test_merged_frames_give_exactly_the_loss_of_all_frames():
+    traces = [reference(p) for p in [(1, 2), (1, 2), (3, 4), (99, 1), (99, 1), (99, 1)]]
+    model = NPI.for_task(TASK, TINY)
+    merged = batch_loss(model, encode_frames(TASK, collect_frames(traces)))
+    every = batch_loss(model, encode_frames(TASK, collect_frames(traces, dedup=False)))
+    assert torch.allclose(merged, every, rtol=1e-5)
+
+
+def test_padding_steps_do_not_count():
+    traces = [reference((12, 34), "non-recursive")]  # frames of 4, 3, 2 and 5 steps: padded to 5
+    data = encode_frames(TASK, collect_frames(traces))
+    model = NPI.for_task(TASK, TINY)
+    together = batch_loss(model, data)
+    # the same loss, weighted by real steps, computed one frame at a time (no padding at all)
+    total = steps = 0.0
+    for i in range(len(data)):
+        one = data.select(torch.tensor([i]))
+        n = float(one.mask.sum() * one.weight[0])
+        total, steps = total + batch_loss(model, one) * n, steps + n
+    assert torch.allclose(together, total / steps, rtol=1e-5)
+
+
+def test_encoded_frames_hold_the_targets_of_the_trace():
+    trace = reference((7, 5))
+    data = encode_frames(TASK, collect_frames([trace], dedup=False))
+    first = frames(trace)[0]  # ADD: ADD1, LSHIFT, ADD (tail call)
+    assert data.next_prog[0, : len(first.steps)].tolist() == [TASK.program_id(s.next_program) for s in first.steps]
+    assert data.ret[0, : len(first.steps)].tolist() == [float(s.ret) for s in first.steps]
+    assert data.obs[0, 0].tolist() == list(first.steps[0].obs)
+
+
+def test_step_errors_flags_a_wrong_return_flag():
+    data = encode_frames(TASK, collect_frames([reference((2, 3))]))
+    model = train(TASK, "recursive", problems=[(2, 3)], config=TINY).model
+    assert not step_errors(model, data).any()
+    with torch.no_grad():
+        model.f_end.bias += 1000.0  # now every step "returns"
+    assert step_errors(model, data).any() and step_accuracy(model, data) < 1.0
+
+
+def test_training_reaches_every_training_step_on_a_tiny_set():
+    result = train(TASK, "recursive", problems=PROBLEMS, config=TINY)
+    assert result.perfect and result.step_accuracy == 1.0
+    assert result.epochs < TINY.max_epochs
+    assert result.checks[-1] == (result.epochs, 1.0)
+    data = encode_frames(TASK, collect_frames([reference(p) for p in PROBLEMS]))
+    assert step_accuracy(result.model, data) == 1.0
+
+
+def test_the_same_seed_gives_the_same_run():
+    a = train(TASK, "recursive", problems=PROBLEMS, seed=3, config=TINY)
+    b = train(TASK, "recursive", problems=PROBLEMS, seed=3, config=TINY)
+    assert a.losses == b.losses
+    for (name, x), (_, y) in zip(a.model.state_dict().items(), b.model.state_dict().items()):
+        assert torch.equal(x, y), name
+
+
+def test_another_seed_gives_another_run():
+    a = train(TASK, "recursive", problems=PROBLEMS, seed=0, config=TINY)
+    b = train(TASK, "recursive", problems=PROBLEMS, seed=1, config=TINY)
+    assert a.losses[0] != b.losses[0]
+
+
+def test_training_leaves_torch_global_settings_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    threads = torch.get_num_threads()
+    train(TASK, "recursive", problems=[(1, 2)], config=TINY, threads=1)
+    assert torch.equal(torch.rand(3), expected)  # the global random stream was not consumed
+    assert torch.get_num_threads() == threads
+    assert not torch.are_deterministic_algorithms_enabled()
+
+
+def test_progress_callback_sees_every_epoch_and_the_checks():
+    seen: list[TrainProgress] = []
+    config = NPIConfig(hidden_size=16, max_epochs=6, check_every=3)
+    result = train(TASK, "recursive", problems=[(1, 2)], config=config, progress=seen.append)
+    assert [p.epoch for p in seen] == list(range(1, result.epochs + 1))
+    assert [p.step_accuracy is not None for p in seen][:3] == [False, False, True]
+    assert [p.loss for p in seen] == result.losses
+
+
+def test_progress_bar_writes_to_stderr(capsys):
+    train(TASK, "recursive", problems=[(1, 2)], config=NPIConfig(hidden_size=16, max_epochs=2), progress="bar")
+    captured = capsys.readouterr()
+    assert captured.out == ""
+
+
+def test_unknown_progress_is_refused():
+    with pytest.raises(ValueError, match="progress"):
+        train(TASK, "recursive", problems=[(1, 2)], config=NPIConfig(max_epochs=1), progress="dots")
+
+
+def test_no_frames_is_a_clear_error():
+    with pytest.raises(ProblemError, match="no training frames"):
+        encode_frames(TASK, [])
+
+
+def test_unknown_formulation_is_refused():
+    with pytest.raises(ProblemError, match="no formulation"):
+        train(TASK, "loopy", problems=[(1, 2)])
+
+
+@pytest.mark.parametrize("name", list(TASK_MODULES))
+def test_every_task_trains_through_the_same_interface(name):
+    task = get_task(name)
+    problems = task.training_set("paper", 0)[:2]
+    result = train(task, problems=problems, config=NPIConfig(hidden_size=8, max_epochs=1))
+    assert result.n_frames > 0 and len(result.losses) == 1
+    assert result.model.n_programs == len(task.programs)
+
+
+def test_result_records_what_was_trained():
+    r = train("addition", "non-recursive", problems=[(1, 2)], config=NPIConfig(hidden_size=16, max_epochs=2))
+    assert (r.task, r.formulation, r.train_set, r.n_problems) == ("addition", "non-recursive", "custom", 1)
+    assert r.summary()["n_frames"] == r.n_frames
+    assert "addition non-recursive" in str(r)

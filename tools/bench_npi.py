@@ -1,0 +1,186 @@
+"""Measurements behind the choices and claims of npi_lib.model / training / interpreter (and the report).
+
+    .venv/bin/python tools/bench_npi.py targets      # the course's targets, from scratch (about 3 min)
+    .venv/bin/python tools/bench_npi.py speed        # neural execution of a 1,000-digit addition, one core
+    .venv/bin/python tools/bench_npi.py sizes        # hidden 64 / 128 / 256: training time and accuracy
+    .venv/bin/python tools/bench_npi.py dedup        # epoch time with and without merging identical frames
+    .venv/bin/python tools/bench_npi.py replay       # epochs to 100% with and without replaying mistakes
+    .venv/bin/python tools/bench_npi.py ship         # train the shipped checkpoints into npi_lib/checkpoints/
+    .venv/bin/python tools/bench_npi.py all          # everything but ship
+
+Times are wall-clock seconds and CPU seconds of this process (the CPU time is what to compare when the
+machine is shared). Every section prints one JSON line per measurement after its table, for the record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from npi_lib.addition import TASK, coverage, starved_problem  # noqa: E402
+from npi_lib.checkpoint import save_checkpoint, shipped_path  # noqa: E402
+from npi_lib.evaluation import evaluate  # noqa: E402
+from npi_lib.interpreter import Controller, run  # noqa: E402
+from npi_lib.model import NPIConfig, parameter_count  # noqa: E402
+from npi_lib.training import collect_frames, encode_frames, train, _one_epoch  # noqa: E402
+
+SHIP = [("recursive", "paper"), ("non-recursive", "paper"), ("recursive", "starved"), ("non-recursive", "starved")]
+
+
+def record(**kw) -> None:
+    print("  " + json.dumps(kw), flush=True)
+
+
+class Clock:
+    """Wall and CPU seconds of a block."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+# ---------------------------------------------------------------------------------------------- sections
+def targets(args) -> None:
+    """Train from scratch and evaluate every model the course's targets name."""
+    print(f"## targets ({load()}); coverage of ADD1's entries by the paper set: {coverage(TASK.training_set('paper'))}")
+    plan = [
+        ("recursive", "paper", None, [5, 100, 1000, 5000]),
+        ("non-recursive", "paper", None, [5, 100, 1000]),
+        ("recursive", "starved", starved_problem, [100, 1000]),
+        ("non-recursive", "starved", starved_problem, [100, 1000]),
+    ]
+    for formulation, train_set, problems, sizes in plan:
+        with Clock() as c:
+            r = train(TASK, formulation, train_set=train_set, seed=args.seed)
+        print(f"{formulation:>13} {train_set:<8} trained: {r.epochs} epochs, {c.wall:.1f} s wall, {c.cpu:.1f} s CPU, perfect={r.perfect}")
+        record(section="train", formulation=formulation, train_set=train_set, epochs=r.epochs, wall=round(c.wall, 1), cpu=round(c.cpu, 1), perfect=r.perfect)
+        for rec in evaluate(r.model, TASK, formulation, sizes, args.per_size, problems=problems):
+            kind = "seen columns" if problems else "random"
+            print(f"{'':>23} {kind:<12} {rec['size']:>5} digits: {rec['accuracy']:.1%} of {rec['n']}  ({rec['seconds']:.1f} s)")
+            record(section="eval", formulation=formulation, train_set=train_set, problems=kind, size=rec["size"], accuracy=rec["accuracy"], n=rec["n"], seconds=rec["seconds"])
+
+
+def speed(args) -> None:
+    """Neural execution of one 1,000-digit recursive addition on one core (the target: under 2 s)."""
+    from npi_lib.checkpoint import shipped_checkpoint
+
+    torch.set_num_threads(1)
+    model = shipped_checkpoint("addition", "recursive").model
+    problem = TASK.random_problem(1000, random.Random(1))
+    print(f"## speed ({load()}): one 1,000-digit addition, torch threads = 1")
+    for label, controller in (("cold cache", None), ("warm cache", Controller(model))):
+        if controller is not None:
+            run(controller, TASK, problem)  # fills the (observation, args, program) cache
+        with Clock() as c:
+            result = run(controller or model, TASK, problem)
+        assert result.correct
+        us = 1e6 * c.wall / result.steps
+        print(f"  {label}: {result.steps} steps in {c.wall:.2f} s wall ({c.cpu:.2f} s CPU): {us:.0f} µs per step")
+        record(section="speed", cache=label, steps=result.steps, wall=round(c.wall, 3), cpu=round(c.cpu, 3), us_per_step=round(us, 1))
+    with Clock() as c:
+        ref = TASK.reference(problem, "recursive", record_states=False)
+    print(f"  (the reference program alone: {len(ref)} steps in {c.wall:.2f} s)")
+
+
+def sizes(args) -> None:
+    """Hidden 64 / 128 / 256: time to 100% of training steps, and accuracy at 100 and 1,000 digits."""
+    print(f"## LSTM size ({load()}), recursive addition, paper set, seeds {args.seeds}")
+    for hidden in (64, 128, 256):
+        config = replace(NPIConfig(), hidden_size=hidden)
+        for seed in range(args.seeds):
+            with Clock() as c:
+                r = train(TASK, "recursive", seed=seed, config=config)
+            ev = evaluate(r.model, TASK, "recursive", [100, 1000], 10)
+            with Clock() as e:
+                run(r.model, TASK, TASK.random_problem(1000, random.Random(1)))
+            accs = {x["size"]: x["accuracy"] for x in ev}
+            print(f"  H={hidden:<4} seed {seed}: {parameter_count(r.model):>7} parameters, {r.epochs:>3} epochs, "
+                  f"{c.wall:5.1f} s wall, {c.cpu:5.1f} s CPU, perfect={r.perfect}, accuracy 100/1000 digits: "
+                  f"{accs[100]:.0%}/{accs[1000]:.0%}, one 1,000-digit run {e.wall:.2f} s")
+            record(section="sizes", hidden=hidden, seed=seed, parameters=parameter_count(r.model), epochs=r.epochs,
+                   wall=round(c.wall, 1), cpu=round(c.cpu, 1), perfect=r.perfect, acc100=accs[100], acc1000=accs[1000],
+                   run1000=round(e.wall, 2))
+
+
+def dedup(args) -> None:
+    """Seconds per epoch with identical frames merged (counts as weights) and without."""
+    print(f"## merging identical frames ({load()})")
+    torch.set_num_threads(1)
+    for formulation, train_set in (("recursive", "paper"), ("non-recursive", "paper"), ("recursive", "200")):
+        problems = TASK.training_set("paper") if train_set == "paper" else [(a, b) for a in range(10) for b in range(10)] * 2
+        traces = [TASK.reference(p, formulation) for p in problems]
+        times = {}
+        for merged in (True, False):
+            data = encode_frames(TASK, collect_frames(traces, merged))
+            torch.manual_seed(0)
+            from npi_lib.model import NPI
+
+            model = NPI.for_task(TASK)
+            opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+            order = torch.Generator().manual_seed(0)
+            _one_epoch(model, data, opt, 64, 1.0, order)
+            with Clock() as c:
+                for _ in range(3):
+                    _one_epoch(model, data, opt, 64, 1.0, order)
+            times[merged] = (len(data), c.cpu / 3)
+        label = "200 one-digit sums" if train_set == "200" else f"{train_set} set"
+        (u, tm), (n, tr) = times[True], times[False]
+        print(f"  {formulation:>13}, {label}: {n} frames -> {u} unique ({n / u:.1f}x); epoch {tr:.3f} s -> {tm:.3f} s CPU ({tr / tm:.1f}x faster)")
+        record(section="dedup", formulation=formulation, train_set=label, frames=n, unique=u, epoch_all=round(tr, 4), epoch_merged=round(tm, 4))
+
+
+def replay(args) -> None:
+    """Epochs to 100% of the training steps with and without replaying the frames that were wrong."""
+    print(f"## replaying mistakes ({load()}), recursive addition, paper set, max 300 epochs")
+    for r_ in (0, NPIConfig().replay_mistakes):
+        config = replace(NPIConfig(), replay_mistakes=r_, max_epochs=300)
+        for seed in range(args.seeds):
+            with Clock() as c:
+                r = train(TASK, "recursive", seed=seed, config=config)
+            print(f"  replay {r_:>2}, seed {seed}: {r.epochs:>3} epochs, perfect={r.perfect}, {c.cpu:.1f} s CPU")
+            record(section="replay", replay=r_, seed=seed, epochs=r.epochs, perfect=r.perfect, cpu=round(c.cpu, 1))
+
+
+def ship(args) -> None:
+    """Train the four addition checkpoints shipped in npi_lib/checkpoints/ (seed 0, default settings)."""
+    print(f"## shipping ({load()})")
+    for formulation, train_set in SHIP:
+        with Clock() as c:
+            r = train(TASK, formulation, train_set=train_set, seed=0)
+        if not r.perfect:
+            raise SystemExit(f"{formulation}/{train_set} did not reach 100% of its training steps; not shipped")
+        path = save_checkpoint(r, shipped_path("addition", formulation, train_set))
+        print(f"  {path.relative_to(ROOT)}: {path.stat().st_size / 1000:.0f} KB, {r.epochs} epochs, {c.wall:.1f} s")
+        record(section="ship", file=path.name, kb=round(path.stat().st_size / 1000), epochs=r.epochs, wall=round(c.wall, 1))
+
+
+SECTIONS = {"targets": targets, "speed": speed, "sizes": sizes, "dedup": dedup, "replay": replay, "ship": ship}
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sections", nargs="+", choices=[*SECTIONS, "all"])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per setting in sizes/replay (default 3)")
+    parser.add_argument("--per-size", type=int, default=30)
+    args = parser.parse_args()
+    chosen = [s for s in SECTIONS if s != "ship"] if "all" in args.sections else args.sections
+    for name in chosen:
+        SECTIONS[name](args)
