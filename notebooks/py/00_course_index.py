@@ -1,5 +1,11 @@
 # ---
 # jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -41,11 +47,11 @@
 # | lesson | what you learn | time |
 # |---|---|---|
 # | **00** course index (this notebook) | how the course works; a check that your setup runs | 5 min |
-# | **01** stack machines and reverse Polish notation | postfix evaluation, Forth words and definitions, recursion and the return stack | 45 min |
-# | **02** programs as execution traces | the four tasks of the paper as hierarchies of programs; recursive and non-recursive traces; what one call frame sees | 60 min |
-# | **03** the NPI architecture | `f_enc`, the LSTM core, `M_key`/`M_prog`, `f_end`/`f_prog`/`f_arg`; the RUN loop and its call stack | 60 min |
-# | **04** learning to add without recursion | training on traces; accuracy against length; where the loop breaks | 45 min |
-# | **05** learning to add with recursion | the reset at every call; generalization to thousands of digits; learning from five examples | 45 min |
+# | [**01** stack machines and reverse Polish notation](01_stack_machines.ipynb) | postfix evaluation, Forth words and definitions, recursion and the return stack | 45 min |
+# | [**02** programs as execution traces](02_execution_traces.ipynb) | the four tasks of the paper as hierarchies of programs; recursive and non-recursive traces; what one call frame sees | 60 min |
+# | [**03** the NPI architecture](03_npi_architecture.ipynb) | `f_enc`, the LSTM core, `M_key`/`M_prog`, `f_end`/`f_prog`/`f_arg`; the RUN loop and its call stack | 60 min |
+# | [**04** learning to add without recursion](04_learning_to_add.ipynb) | training on traces; accuracy against length; where the loop breaks | 60 min |
+# | [**05** learning to add with recursion](05_recursion.ipynb) | the reset at every call; generalization to thousands of digits; learning from five examples; a playground | 60 min |
 #
 # Lessons on sorting, topological sort and the verification of learned programs follow the same
 # pattern and are being written; the library already contains their environments and traces.
