@@ -406,7 +406,7 @@ ADDITION_ROWS = [
     ("recursive", "starved", [("seen columns", [5, 100, 1000]), ("random", [5])]),
     ("non-recursive", "starved", [("seen columns", [5, 100, 1000]), ("random", [5])]),
 ]
-# The paper's numbers (PAPER.md D): both paper-set models correct up to 5,000 digits; from the starved
+# The paper's numbers (Cai et al. 2017, on addition): both paper-set models correct up to 5,000 digits; from the starved
 # set, the recursive model adds numbers built from seen columns and the non-recursive one fails.
 ADDITION_PAPER = {
     ("recursive", "paper", "random"): "100",
@@ -489,9 +489,10 @@ def _eval_job(job: tuple[dict, str, int, list]) -> tuple[int, int]:
 def format_reproduce_table(rows: list[dict], per_size: int) -> str:
     """The reproduce rows as a text table, the paper's numbers in brackets."""
     lines = [
-        f"Addition: accuracy (%) on {per_size} problems per size; the paper ({PAPER}) in brackets.",
-        "'random': random addends of that many digits; 'seen columns': sums built only from the columns",
-        "of the 5 starved training sums (PAPER.md D). Train: problems, epochs, seconds to 100% of training steps.",
+        f"Addition: accuracy (%) on {per_size} problems per size; in brackets, {PAPER}.",
+        "'random': random addends of that many digits. 'seen columns': sums built only from the columns of",
+        "the 5 starved training sums, like the paper's 822 + 233. train: training problems, then the epochs",
+        "and seconds until every training step was right.",
         "",
     ]
     header = f"{'formulation':<14} {'train set':<9} {'problems':<13}" + "".join(f"{s:>13}" for s in (5, 100, 1000, 5000))

@@ -1,4 +1,5 @@
-"""Neural execution: the trained NPI runs a task on a live environment (PAPER.md A.2). Lessons 04 and 05.
+"""Neural execution: a trained NPI runs a task on a live environment, with the RUN procedure of Reed & de
+Freitas (2016). Lessons 03 to 05.
 
     >>> from npi_lib.addition import TASK
     >>> from npi_lib.checkpoint import shipped_checkpoint

@@ -1,4 +1,4 @@
-"""The Neural Programmer-Interpreter core (Reed & de Freitas 2016 §3; PAPER.md A.1), built for any `Task`.
+"""The Neural Programmer-Interpreter core (Reed & de Freitas 2016, §3), built for any `Task`.
 Explained in lesson 03; trained by `npi_lib.training`, run by `npi_lib.interpreter`.
 
 One step of the NPI reads the observation e_t, the current arguments a_t and the current program's
@@ -28,10 +28,10 @@ Choices where the papers are silent (lesson 03 explains them, tests/test_model.p
 - Program memory: M_prog (N x P) and M_key (N x K) are plain learned matrices, one row per program of the
   task (primitives included). Program logits are the dot products M_key @ k_t.
 - Sizes: the defaults of `NPIConfig` were chosen by measurement on recursive addition (`tools/bench_npi.py
-  sizes` prints the table). With LSTM layers of 64 units the model (107,000 parameters) learns
-  the paper set in 34-46 epochs, about 8 s of CPU, and adds 1,000-digit numbers without a mistake. 128
-  units take 11-14 s; 256 units (the paper's width, 900,000 parameters) take 32-38 s for the same
-  accuracy and run about three times slower (a 1,000-digit addition: 3.3-3.6 s against about 1 s).
+  sizes` prints the table; 3 seeds each). With LSTM layers of 64 units the model (107,000 parameters)
+  learns the paper set in 34-46 epochs, 8-10 s of CPU, and adds 1,000-digit numbers without a mistake.
+  128 units take 12-16 s; 256 units (the paper's width, 900,000 parameters) take 31-37 s for the same
+  accuracy and run about three times slower (a 1,000-digit addition: 2.3-2.5 s against 0.75-0.9 s).
 - The encoder is wider (256 hidden units): the last training steps to be learned are exceptions in
   ADD1's digit table, and a wider encoder memorizes them sooner (an MLP trained on the table alone
   needed half the steps with 256 hidden units as with 64). At execution time the encoder runs once per
@@ -53,7 +53,7 @@ from .task import Task
 class NPIConfig:
     """The hyper-parameters of one NPI and of its training run (saved inside every checkpoint).
 
-    Model sizes (symbols of PAPER.md A.1):
+    Model sizes (the papers' symbols):
     state_size     D, the size of s_t = f_enc(e_t, a_t)
     encoder_hidden width of f_enc's hidden layer
     program_size   P, the width of M_prog (a program's embedding p_t)
@@ -212,7 +212,7 @@ class NPI(nn.Module):
         )
 
     def zero_state(self, batch: int = 1) -> tuple[Tensor, Tensor]:
-        """The controller state every call starts from (the reset of PAPER.md A.2)."""
+        """The controller state every call starts from (the reset at every call of Cai et al. 2017)."""
         shape = (self.config.lstm_layers, batch, self.config.hidden_size)
         return torch.zeros(shape), torch.zeros(shape)
 

@@ -48,7 +48,7 @@ Choices where the paper's text is garbled or silent (explained in lesson 02, tes
   stacks until its caller pops it, up to 2n - 1 frames for a sorted array (the loop needs at most n).
 - PUSH_CALL2 pushes (p_pivot+1, p_hi) first and PUSH_CALL1 pushes (p_lo, p_pivot-1) on top of it, so the
   left part is sorted first, as in the textbook. Both read p_lo, p_hi and p_pivot as PARTITION left them.
-- The recursive QUICKSORT follows PAPER.md's rebuilt structure, with one change: the callee, not the
+- The recursive QUICKSORT follows the structure rebuilt from the paper's description, with one change: the callee, not the
   caller, copies its frame into p_lo / p_hi, after checking lo < hi. So an empty frame such as (0, -1)
   never reaches a pointer, and the root call needs no set-up. The caller pops each child's frame after
   the child returns: a frame then always sees its own frame on top while it partitions, and its

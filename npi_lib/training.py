@@ -1,4 +1,4 @@
-"""Training an NPI from reference traces (PAPER.md A.3), for any `Task`. Explained in lessons 04 and 05.
+"""Training an NPI from reference traces (Reed & de Freitas 2016; Cai et al. 2017), for any `Task`. Explained in lessons 04 and 05.
 
     >>> from npi_lib.addition import TASK
     >>> result = train(TASK, "recursive", problems=[(8, 2), (2, 3)], config=NPIConfig(hidden_size=32))

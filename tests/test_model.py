@@ -13,7 +13,7 @@ SMALL = NPIConfig(state_size=8, encoder_hidden=12, program_size=6, key_size=5, f
 
 
 def expected_parameters(obs_sizes, arg_sizes, n_programs, c: NPIConfig) -> int:
-    """An independent count, layer by layer, from PAPER.md A.1's list of components."""
+    """An independent count, layer by layer, from the papers' list of components."""
     w = sum(obs_sizes) + sum(arg_sizes)
     f_enc = (w * c.encoder_hidden + c.encoder_hidden) + (c.encoder_hidden * c.state_size + c.state_size)
     memory = n_programs * c.program_size + n_programs * c.key_size  # M_prog, M_key

@@ -1,5 +1,6 @@
 """Open a notebook in JupyterLab in a real (headless) browser, run all its cells, and check that the course's
-widgets work there: the stepper steps when its ▶ button is clicked, the trace viewer follows its ▶ button.
+widgets work there: the stepper steps when its ▶ button is clicked, the trace viewer follows its ▶ button,
+and the playground runs the network on two numbers typed into its boxes and shows the answer and the traces.
 
 What nbval cannot see: whether the widgets render and answer clicks in a browser (the JavaScript side, the
 kernel round trip). Screenshots go to OUT/*.png so that a person can look at them.
@@ -163,7 +164,7 @@ def check(args: argparse.Namespace, notebook: Path) -> int:
         viewers = page.locator(".npi-trace-viewer")
         compares = page.locator(".npi-compare-viewer")
         try:
-            page.wait_for_selector(".npi-stepper, .npi-trace-viewer, .npi-compare-viewer", timeout=60_000)
+            page.wait_for_selector(".npi-stepper, .npi-trace-viewer, .npi-compare-viewer, .npi-playground", timeout=60_000)
         except Exception:
             failures.append("no widget of npi_lib.widgets was rendered")
         counts = (steppers.count(), viewers.count(), compares.count())
@@ -180,6 +181,9 @@ def check(args: argparse.Namespace, notebook: Path) -> int:
             if not ("first difference" in summary or "identical" in summary):
                 failures.append(f"compare viewer shows no summary: {summary!r}")
             shot(compare, "compare_viewer")
+        playgrounds = page.locator(".npi-playground")
+        if playgrounds.count():
+            failures += check_playground(playgrounds.first, shot)
         browser.close()
 
     for failure in failures:
@@ -286,6 +290,40 @@ def check_trace_viewer(viewer, shot) -> list[str]:
     if details.locator("img").count():
         print("  environment drawn as an image")
     shot(viewer, "trace_viewer_step2")
+    return failures
+
+
+def check_playground(playground, shot) -> list[str]:
+    """Type two addends as a reader would, click ▶ run: the message must give their sum, marked correct,
+    and a compare viewer of the two traces must appear; then a malformed addend must give an error message."""
+    failures = []
+    playground.scroll_into_view_if_needed()
+    boxes = playground.locator("input[type='text']")
+    if boxes.count() != 2:
+        return [f"the playground has {boxes.count()} text boxes, expected 2 (the addends)"]
+    message = playground.locator(".widget-html").first
+    a, b = 4321987, 8765
+    before = message.inner_text()
+    for box, value in zip((boxes.nth(0), boxes.nth(1)), (a, b)):
+        box.fill(str(value))
+        box.press("Tab")  # the value reaches the kernel when the box loses focus or on a key press
+    playground.get_by_role("button", name="▶ run").click()
+    text = wait_for_change(message.inner_text, before)
+    print(f"playground after {a} + {b}:\n{indent(text)}")
+    if f"answer: {a + b} (correct)" not in text:
+        failures.append(f"the playground did not show 'answer: {a + b} (correct)': {text[:200]!r}")
+    if not playground.locator(".npi-compare-viewer").count():
+        failures.append("the playground shows no compare viewer after ▶ run")
+    shot(playground, "playground_run")
+    before = message.inner_text()
+    boxes.nth(1).fill("87x5")
+    boxes.nth(1).press("Tab")
+    playground.get_by_role("button", name="▶ run").click()
+    text = wait_for_change(message.inner_text, before)
+    print(f"playground after a bad addend: {text.strip()}")
+    if "not a number" not in text:
+        failures.append(f"a malformed addend gave no clear message: {text[:200]!r}")
+    shot(playground, "playground_error")
     return failures
 
 

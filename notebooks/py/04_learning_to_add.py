@@ -566,7 +566,7 @@ plt.show()
 # grow by up to one per step, to well over a thousand at the end of a 1,000-digit sum, and nothing bounds
 # them. These do no harm, because nothing reads c directly: the rest of the network sees h = o · tanh(c), and
 # tanh is flat beyond a few units (tanh(9) = 0.99999997). By the end of the training frames (grey) these
-# cells were already saturated, and at step 2,000 they read exactly as at step 9.
+# cells were already (nearly) saturated, and at step 2,000 they read almost exactly as at step 9.
 #
 # Does all of h, the 128 values the network passes on, stay where it was in training? The range of each value
 # over every step of the 200 training `ADD` frames, and how far the long frame goes outside it:
@@ -630,7 +630,7 @@ plt.show()
 
 # %% [markdown]
 # This cell drifts slowly, over hundreds of steps: at the end of the training frames it had barely moved, so
-# nothing in training pinned it, and a few hundred steps later it has left the range it had there. That is
+# nothing in training pinned it, and about a hundred steps later it has left the range it had there. That is
 # the length of the input leaking into what the network reads: exactly the risk of the loop. Here it does no
 # harm, because the decisions do not lean on it: their margins stay about as large as in training, all the
 # way to step 40,000. That is a property of these particular weights, not of the method.
@@ -711,10 +711,11 @@ def first_wrong_choice(result):
     return (*where, say(ref), say(net))
 
 
-failures, failed_runs = Counter(), []
+failures, failed_runs, all_runs = Counter(), [], []
 for size, problems in problems_for(task, starved_sizes, 30, problems=addition.starved_problem).items():
     for problem in problems:  # the problems evaluate drew above
         r = run(starved_model, task, problem, "non-recursive", record_states=size <= 10)
+        all_runs.append((problem, r.correct))
         if not r.correct:
             failures[first_wrong_choice(r)] += 1
             failed_runs.append((problem, r))
@@ -754,8 +755,33 @@ for (k, obs, decision), count in sorted(decisions.items()):
 # At these decisions the training traces never had digits in view: a blank column (stop) or a lone carry
 # (`ADD1` for the carry out). "Go on while there are digits" was shown only at step 1, from a fresh state. In
 # a long sum the network must apply it at step 3, 5, 7, …, from a state that has moved on a little
-# differently with every column, and five sums say nothing about how. Sometimes it goes on, sometimes it
-# stops; the chance of getting through all the columns falls with every one.
+# differently with every column, and five sums say nothing about how. What did this network make of it?
+# The column in view where each failed run first goes wrong, and the sums split by whether they have a
+# 1 + 6 column anywhere above the units:
+
+# %%
+def column_in_view(result):
+    """The digits (in1, in2) under the pointers at the step where a run first leaves its reference."""
+    i = first_difference(result.trace, result.reference)
+    return list(result.reference.walk())[i][1].obs[:2]
+
+
+def has_column_above_units(problem, column):
+    a, b = (str(n)[::-1] for n in problem)  # units first
+    return any((int(a[k]), int(b[k])) == column for k in range(1, min(len(a), len(b))))
+
+
+print("column in view at the first wrong step:", Counter(column_in_view(r) for _, r in failed_runs).most_common())
+split = Counter((has_column_above_units(p, (1, 6)), ok) for p, ok in all_runs)
+for has in (True, False):
+    print(f"sums {'with' if has else 'without'} a 1 + 6 column above the units: "
+          f"{split[has, True]} right, {split[has, False]} wrong")
+
+# %% [markdown]
+# The failures are not random: this network stops at a 1 + 6 column (the one other failure also holds
+# such a column), and it adds every sum that has none. It learned a rule that the five sums allow, "stop
+# at 1 + 6 once past the units", and a longer sum is more likely to hold such a column, so accuracy falls
+# with length. Another seed would learn another rule, with other columns: the five sums do not decide.
 #
 # The recursive formulation cuts the same five traces into frames that each handle one column from a fresh
 # state: every decision to go on or stop is taken at the first step of a frame, exactly as in training, so a

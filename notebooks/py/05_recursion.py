@@ -44,9 +44,9 @@
 # - **trained here**: the recursive model on the paper's 200 problems (section 3, some seconds), and on the
 #   5 starved one-digit sums (sections 3 and 5, about a second each), with a loop model for comparison;
 # - **shipped**: the recursive model trained on the paper's 200 problems by the same recipe, a checkpoint
-#   that comes with `npi_lib` (`python -m npi_lib train addition --formulation recursive --train-set paper`
-#   makes it again), used for the runs of 1,500 and 5,000 digits (section 4), for breaking the reset
-#   (section 6) and in the playground (section 7).
+#   that comes with `npi_lib` (`python -m npi_lib train addition --formulation recursive --train-set paper
+#   --out add.pt` makes it again), used for the runs of 1,500 and 5,000 digits (section 4), for breaking
+#   the reset (section 6) and in the playground (section 7).
 
 # %%
 # %matplotlib inline
@@ -65,7 +65,7 @@ from npi_lib.evaluation import evaluate
 from npi_lib.exercises import check_function, check_in_place, check_value, off_by_hint
 from npi_lib.interpreter import Controller, run
 from npi_lib.plotting import plot_accuracy
-from npi_lib.trace import first_difference, frames
+from npi_lib.trace import first_difference, format_frame, frames
 from npi_lib.training import collect_frames, encode_frames, step_errors, train
 from npi_lib.widgets import CompareViewer, playground
 
@@ -182,6 +182,7 @@ for _ in range(300):
         keys |= frame_inputs(addition.reference(problem, formulation, record_states=False))
         curves[formulation].append(len(keys))
 print("recursive frames outside the 60:", len(seen["recursive"] - V_starved))
+print(f"sums drawn until the recursive count reached {len(V_starved)}:", curves["recursive"].index(len(V_starved)) + 1)
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.2))
@@ -193,7 +194,9 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# The recursive curve reaches 60 within a few sums and stays there for good; the loop's curve climbs by one
+# The recursive curve comes close to 60 within a few sums, then waits for the last, rarer frames (random sums
+# can take a while to show every one, where the 105 short sums above show all 60 at once); once at 60 it
+# stays there for good; the loop's curve climbs by one
 # with almost every new sum, because each sum brings its own `ADD` frame. A recursive network that is right
 # on those 60 frames is right on every starved sum, of any length (section 5 checks one). Nothing of the
 # kind exists for the loop: whatever it was checked on, the next longer sum brings frames never checked.
@@ -516,8 +519,9 @@ for formulation in ("recursive", "non-recursive"):
 #
 # The starved world has only 60 frames, and a recursive model's behaviour in a frame depends on nothing but
 # the frame. So run the network on each of the 60, teacher-forced from a fresh state exactly as it would
-# run them, and compare every output (program, arguments, return flag) with the reference. `step_errors`
-# (lesson 04) does it for a batch of frames:
+# run them, and compare every output (program, arguments, return flag) with the reference.
+# `npi_lib.training.step_errors` does it for a batch of frames (the per-step version of lesson 04's step
+# accuracy, Exercise 3):
 
 # %%
 V_frames = collect_frames([addition.reference(p, "recursive", record_states=False) for p in small])
@@ -608,11 +612,22 @@ for frame in (wrong_frames(models[failing[0]])[:2] if failing else []):
 
 # %% [markdown]
 # Seed 3 ends these `ADD` frames with a call to `ADD`, but without the return flag: not a tail call. When
-# that callee returns, the frame must take a fourth step, and no `ADD` frame in training has four. Here the
-# network happens to take a harmless one (it calls `ADD` again on the blank column, which returns at
-# once), so the answers come out right, by luck: nothing in the training or in the check vouches for that
-# step. And the failures sit where the five sums show nothing: the last step of a frame that has moved on
-# to a column of digits.
+# that callee returns, the frame must take a fourth step, and no `ADD` frame in training has four. What does
+# it do there? Its longest `ADD` frame when it adds a 5-column starved sum:
+
+# %%
+if failing:
+    problem = addition.starved_problem(5, random.Random(0))
+    result = run(models[failing[0]], task, problem)
+    longest = max((f for f in frames(result.trace) if f.program == "ADD"), key=lambda f: len(f.steps))
+    print(f"seed {failing[0]} on {problem[0]} + {problem[1]}: right answer: {result.correct}; its longest ADD frame:")
+    print(format_frame(longest, task.describe))
+
+# %% [markdown]
+# The fourth step calls `ADD` again, on the blank column, with the return flag; that callee returns at once,
+# so the answer comes out right, by luck: nothing in the training or in the check vouches for that step.
+# And the failures sit where the five sums show nothing: the last step of a frame that has moved on to a
+# column of digits.
 #
 # So what did recursion buy on the starved set? Not that the network guesses the 40 unseen frames right: that
 # depends on the seed and, as we found while preparing the course, on the training settings (learning rate,
