@@ -935,6 +935,8 @@ class Playground(_Widget):
 
     def _summary_html(self) -> str:
         lines = self.summary_lines()
+        if self.viewer is not None:  # the viewer shows its own summary (how the traces compare) just below
+            lines = lines[:-1]
         color = "green" if self.result is not None and self.result.correct else _WARN
         head = f"<div style='color:{color};font-weight:bold'>{html.escape(lines[0])}</div>"
         return head + "".join(f"<div>{html.escape(line)}</div>" for line in lines[1:])

@@ -373,6 +373,7 @@ def test_playground_runs_the_network_and_shows_its_answer_and_trace(tiny_adder):
     assert "halted: yes (ADD returned)" in text and "identical: the network's trace matches" in text
     assert p.result.correct and p.viewer.first is None
     assert p.output.children == (p.viewer.widget,) and "color:green" in p.message.value
+    assert "identical" not in p.message.value  # said once, by the viewer below the message
     assert "<img" in p.viewer.panes["network"].view.value  # a short run records states: the pad is drawn
 
 
