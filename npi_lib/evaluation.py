@@ -89,6 +89,9 @@ def evaluate(
     steps        mean number of NPI steps per run
     seconds      time spent at this size
     failures     up to 3 failed problems with the reason, for a first look
+
+    `progress`: None, "bar" (a tqdm bar on stderr), "lines" (a printed line as each size is done) or a
+    callable receiving an `EvalProgress` after every run.
     """
     task = get_task(task) if isinstance(task, str) else task
     formulation = task.check_formulation(formulation or default_formulation(task))
@@ -97,6 +100,7 @@ def evaluate(
     report = progress_reporter(
         progress, sum(len(ps) for ps in chosen.values()), "evaluating", "run",
         lambda p: {"size": p.size, "correct": f"{p.correct}/{p.done}"},
+        lambda p: f"size {p.size}: {p.correct} of {p.n} right" if p.done == p.n else None,
     )
     records = []
     for size, batch in chosen.items():

@@ -47,6 +47,7 @@ story):
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections import Counter
@@ -277,7 +278,8 @@ def train(
     model     continue training this model instead of a fresh one
     dedup     merge identical frames (same loss, shorter epochs)
     threads   torch threads while training (restored afterwards); None leaves torch's setting alone
-    progress  None, "bar" (a tqdm bar on stderr) or a callable receiving a `TrainProgress` every epoch
+    progress  None, "bar" (a tqdm bar on stderr), "lines" (a printed line at every check of the step
+              accuracy: what a notebook shows) or a callable receiving a `TrainProgress` every epoch
     """
     task = get_task(task) if isinstance(task, str) else task
     formulation = task.check_formulation(formulation or default_formulation(task))
@@ -290,7 +292,7 @@ def train(
     train_set = train_set or "custom"  # a name for the checkpoint: problems or traces given by hand
     weighted = collect_frames(traces, dedup)
     data = encode_frames(task, weighted)
-    report = progress_reporter(progress, config.max_epochs, "training", "epoch", _train_postfix)
+    report = progress_reporter(progress, config.max_epochs, "training", "epoch", _train_postfix, _train_line)
 
     with _torch_settings(threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -406,17 +408,31 @@ def _torch_settings(threads: int | None) -> Iterator[None]:
 
 
 def progress_reporter(
-    progress: str | Callable[[Any], Any] | None, total: int, desc: str, unit: str, postfix: Callable[[Any], dict]
+    progress: str | Callable[[Any], Any] | None,
+    total: int,
+    desc: str,
+    unit: str,
+    postfix: Callable[[Any], dict],
+    line: Callable[[Any], str | None],
 ) -> Callable[[Any], None]:
     """A function to call after every unit of work (and with None at the end) that shows progress as asked:
-    `progress` None (silent), "bar" (a tqdm bar of `total` units on stderr, `postfix(p)` beside it) or a
-    callable (given each progress record). Training and `npi_lib.evaluation` share it."""
+    `progress` None (silent), "bar" (a tqdm bar of `total` units on stderr, `postfix(p)` beside it),
+    "lines" (prints `line(p)` whenever it is not None) or a callable (given each progress record).
+    Training and `npi_lib.evaluation` share it."""
     if progress is None:
         return lambda p: None
     if callable(progress):
         return lambda p: None if p is None else progress(p)
+    if progress == "lines":
+
+        def say(p: Any) -> None:
+            text = None if p is None else line(p)
+            if text is not None:
+                print(text, flush=True)
+
+        return say
     if progress != "bar":
-        raise ValueError(f"progress must be None, 'bar' or a callable; got {progress!r}")
+        raise ValueError(f"progress must be None, 'bar', 'lines' or a callable; got {progress!r}")
     from tqdm.auto import tqdm
 
     bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
@@ -429,6 +445,13 @@ def progress_reporter(
         bar.set_postfix(postfix(p), refresh=False)
 
     return show
+
+
+def _train_line(p: TrainProgress) -> str | None:
+    if p.step_accuracy is None:
+        return None
+    right = math.floor(1000 * p.step_accuracy) / 10  # rounded down: 100% only when every step is right
+    return f"epoch {p.epoch:>3}: loss {p.loss:.3g} · training steps right {right:.1f}% · {p.seconds:.0f} s"
 
 
 def _train_postfix(p: TrainProgress) -> dict:

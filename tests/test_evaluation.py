@@ -71,7 +71,9 @@ def test_progress_bar_goes_to_stderr_and_bad_progress_is_refused(model, capsys):
     evaluate(model, TASK, sizes=[2], per_size=2, progress="bar")
     captured = capsys.readouterr()
     assert captured.out == "" and "evaluating" in captured.err
-    with pytest.raises(ValueError, match="progress must be None, 'bar' or a callable"):
+    evaluate(model, TASK, sizes=[2, 3], per_size=2, progress="lines")
+    assert capsys.readouterr().out == "size 2: 2 of 2 right\nsize 3: 2 of 2 right\n"
+    with pytest.raises(ValueError, match="progress must be None, 'bar', 'lines' or a callable"):
         evaluate(model, TASK, sizes=[2], per_size=1, progress="dots")
 
 

@@ -122,6 +122,14 @@ def test_progress_bar_writes_to_stderr(capsys):
     assert captured.out == ""
 
 
+def test_progress_lines_print_one_line_per_check(capsys):
+    config = NPIConfig(hidden_size=16, max_epochs=6, check_every=3)
+    result = train(TASK, "recursive", problems=[(1, 2)], config=config, progress="lines")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"epoch {e:>3}" for e, _ in result.checks]
+    assert all("training steps right" in line for line in lines)
+
+
 def test_unknown_progress_is_refused():
     with pytest.raises(ValueError, match="progress"):
         train(TASK, "recursive", problems=[(1, 2)], config=NPIConfig(max_epochs=1), progress="dots")

@@ -299,13 +299,13 @@ print({name: getattr(config, name) for name in
 # the next check. This is a frame-level form of the adaptive curriculum of Reed & de Freitas, who train
 # more often on the programs the network does worst. The loop model on the paper's 200 problems, trained
 # here (the seed fixes the initial weights and the order of the mini-batches, so the run is the same every
-# time on the same machine and library versions):
+# time on the same machine and library versions). A line at every check of the step accuracy shows the
+# progress:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-result = train(task, "non-recursive", train_set="paper", seed=0)
+result = train(task, "non-recursive", train_set="paper", seed=0, progress="lines")
 print(f"trained in {result.seconds:.0f} s")
-assert result.seconds < 150, "training took far longer than expected: is the CPU busy?"
 
 # %%
 model = result.model

@@ -278,19 +278,21 @@ print("ADD frames to get right, all starved sums of 1, 2, 3, 4 columns: loop", [
 # Training is the recipe of lesson 04: reference traces, cut into frames, identical frames merged with a
 # weight, teacher forcing, until every training step is right. Only the formulation changes. Two models,
 # both trained here with the library's default settings and seed 0: one on the paper's 200 problems of at
-# most 3 digits, one on the 5 starved sums.
+# most 3 digits, one on the 5 starved sums. A line at every check of the step accuracy shows the progress:
 
 # %%
-results = {name: train(task, "recursive", train_set=name, seed=0) for name in ("paper", "starved")}
+# NBVAL_IGNORE_OUTPUT
+results = {}
+for name in ("paper", "starved"):
+    print(f"the {name} set:")
+    results[name] = train(task, "recursive", train_set=name, seed=0, progress="lines")
+print(f"trained in {results['paper'].seconds:.0f} s (paper) and {results['starved'].seconds:.1f} s (starved)")
+
+# %%
 paper_model, starved_model = results["paper"].model, results["starved"].model
 for name, r in results.items():
     print(f"{name:<8}{r.n_problems:>4} problems, {r.n_unique_frames:>5,} distinct frames of {r.n_frames:>5,} · "
           f"every training step right: {r.perfect}, after {r.epochs} epochs · final loss {r.losses[-1]:.1g}")
-
-# %%
-# NBVAL_IGNORE_OUTPUT
-print(f"trained in {results['paper'].seconds:.0f} s (paper) and {results['starved'].seconds:.1f} s (starved)")
-assert results["paper"].seconds < 120 and results["starved"].seconds < 30, "much slower than expected: is the CPU busy?"
 
 # %% [markdown]
 # The loss of every epoch, and the checks of the step accuracy:
@@ -433,7 +435,6 @@ long_records.append({"size": 5000, "accuracy": float(result_5000.correct), "n": 
 # NBVAL_IGNORE_OUTPUT
 per_run_1000 = records[2]["seconds"] / records[2]["n"]  # evaluate timed its three 1,000-digit runs
 print(f"one core: 1,000 digits in {per_run_1000:.1f} s, 5,000 digits in {result_5000.seconds:.1f} s")
-assert per_run_1000 < 6 and result_5000.seconds < 30, "much slower than expected: is the CPU busy?"
 
 # %%
 ax = plot_accuracy({"trained here": records, "shipped": long_records}, train_sizes=[1, 3])
