@@ -20,7 +20,8 @@ BASE_PYTHON ?= $(shell command -v python3.11 || command -v python3)
 COURSE_INDEX := notebooks/00_course_index.ipynb
 # Extra `jupyter lab` options, e.g. make lab LAB_FLAGS="--port 8890 --no-browser". Jupyter refuses to run as
 # root unless told to, which is how some containers run.
-LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_FLAGS ?=
 SANITIZE := tests/nbval_sanitize.cfg
 # Recursively expanded: the notebooks that exist when a recipe runs. jupytext.toml pairs each
 # notebooks/X.ipynb with notebooks/py/X.py.
@@ -59,7 +60,7 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 	@touch $@
 
 lab: $(STAMP)
-	$(PY) -m jupyter lab $(LAB_FLAGS) $(COURSE_INDEX)
+	$(PY) -m jupyter lab $(ROOT_FLAG) $(LAB_FLAGS) $(COURSE_INDEX)
 
 test: $(STAMP)
 	@echo "==> 1/2 tests, doctests of npi_lib, dependency lists, notebook/script pairs"
