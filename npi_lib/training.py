@@ -28,8 +28,9 @@ story):
 - Weight decay 0.1 (AdamW's). It pulls weights that no training step needs back toward zero. Measured
   on the starved set, where a frame meets observations it never saw at that step (LSHIFT's last step
   with digits left in the input rows, ADD's tail call with a full column): without weight decay 5
-  seeds of 8 went on to add long numbers built from seen columns; with it, 13 of 16. It also made
-  training on the paper set steadier: 34-50 epochs on 6 seeds, instead of 42-182.
+  seeds of 8 went on to add long numbers built from seen columns; with it, 13 of 16 (`tools/bench_npi.py
+  starved`). It also made training on the paper set steadier: 34-50 epochs on 6 seeds, instead of
+  42-182.
 - Replaying mistakes: a frame with a wrong step at a check is trained on `replay_mistakes` (8) extra
   times per epoch until the next check, twice as often if it is still wrong then (at most 128). The
   last steps to be learned are rare exceptions: ADD1 on (9, 9, carry 1) must write 9 while every

@@ -5,6 +5,7 @@
     .venv/bin/python tools/bench_npi.py sizes        # hidden 64 / 128 / 256: training time and accuracy
     .venv/bin/python tools/bench_npi.py dedup        # epoch time with and without merging identical frames
     .venv/bin/python tools/bench_npi.py replay       # epochs to 100% with and without replaying mistakes
+    .venv/bin/python tools/bench_npi.py starved      # 16 seeds on the starved set: how many add long sums
     .venv/bin/python tools/bench_npi.py ship         # train the shipped checkpoints into npi_lib/checkpoints/
     .venv/bin/python tools/bench_npi.py all          # everything but ship
 
@@ -159,6 +160,21 @@ def replay(args) -> None:
             record(section="replay", replay=r_, seed=seed, epochs=r.epochs, perfect=r.perfect, cpu=round(c.cpu, 1))
 
 
+def starved(args) -> None:
+    """How many seeds of the recursive model, trained on the 5 starved sums, add long sums of seen columns."""
+    n = max(args.seeds, 16)
+    print(f"## starved set, recursive, {n} seeds ({load()}): 10 sums of seen columns at 100 and 1,000 columns")
+    passed = 0
+    for seed in range(n):
+        with Clock() as c:
+            r = train(TASK, "recursive", train_set="starved", seed=seed)
+        accs = [rec["accuracy"] for rec in evaluate(r.model, TASK, "recursive", [100, 1000], 10, problems=starved_problem)]
+        passed += all(a == 1.0 for a in accs)
+        print(f"  seed {seed:>2}: {r.epochs} epochs, {c.cpu:.1f} s CPU, accuracy {accs[0]:.0%} / {accs[1]:.0%}")
+        record(section="starved", seed=seed, epochs=r.epochs, acc100=accs[0], acc1000=accs[1])
+    print(f"  {passed} of {n} seeds: 100% at both lengths")
+
+
 def ship(args) -> None:
     """Train the four addition checkpoints shipped in npi_lib/checkpoints/ (seed 0, default settings)."""
     print(f"## shipping ({load()})")
@@ -172,7 +188,8 @@ def ship(args) -> None:
         record(section="ship", file=path.name, kb=round(path.stat().st_size / 1000), epochs=r.epochs, wall=round(c.wall, 1))
 
 
-SECTIONS = {"targets": targets, "speed": speed, "sizes": sizes, "dedup": dedup, "replay": replay, "ship": ship}
+SECTIONS = {"targets": targets, "speed": speed, "sizes": sizes, "dedup": dedup, "replay": replay, "starved": starved,
+            "ship": ship}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
