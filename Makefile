@@ -28,13 +28,14 @@ SANITIZE := tests/nbval_sanitize.cfg
 NOTEBOOKS = $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
 SCRIPTS = $(shell find notebooks/py -name '*.py' 2>/dev/null | sort)
 
-.PHONY: help venv lab test sync execute bench freeze clean distclean
+.PHONY: help venv lab test sync execute student bench freeze clean distclean
 
 help:
 	@echo "make lab        set up .venv if needed, then open $(COURSE_INDEX) in JupyterLab"
 	@echo "make test       library tests and doctests, notebook/script pairing, every notebook under nbval"
 	@echo "make sync       bring each notebook and its notebooks/py/ script in step (jupytext --sync)"
 	@echo "make execute    re-run notebooks in place and save their outputs (all, or NB=notebooks/01_x.ipynb)"
+	@echo "make student    student versions of the lessons in student/: solutions taken out, outputs cleared"
 	@echo "make bench      time each notebook and measure its peak memory"
 	@echo "make freeze     rewrite requirements.txt from the packages installed in .venv"
 	@echo "make venv       only create .venv and install the pinned requirements and npi_lib"
@@ -87,6 +88,9 @@ execute: $(STAMP)
 	  $(PY) -m jupyter nbconvert --to notebook --execute --inplace --log-level WARN $$nb; \
 	  $(PY) -m jupytext --sync --quiet $$nb; \
 	done
+
+student: $(STAMP)
+	$(PY) tools/make_student.py
 
 bench: $(STAMP)
 	$(PY) tools/bench_notebooks.py $(NOTEBOOKS)
