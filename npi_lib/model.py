@@ -28,10 +28,11 @@ Choices where the papers are silent (lesson 03 explains them, tests/test_model.p
 - Program memory: M_prog (N x P) and M_key (N x K) are plain learned matrices, one row per program of the
   task (primitives included). Program logits are the dot products M_key @ k_t.
 - Sizes: the defaults of `NPIConfig` were chosen by measurement on recursive addition (`tools/bench_npi.py
-  sizes` prints the table; 3 seeds each). With LSTM layers of 64 units the model (107,000 parameters)
-  learns the paper set in 34-46 epochs, 8-10 s of CPU, and adds 1,000-digit numbers without a mistake.
-  128 units take 12-16 s; 256 units (the paper's width, 900,000 parameters) take 31-37 s for the same
-  accuracy and run about three times slower (a 1,000-digit addition: 2.3-2.5 s against 0.75-0.9 s).
+  sizes` prints the table). With LSTM layers of 64 units the model (107,000 parameters) learns the
+  paper set (seed 0: 46 epochs, 23 s of CPU on a busy machine) and adds 1,000-digit numbers without a
+  mistake. 128 units took 1.6 times the CPU time; 256 units (the paper's width, 900,000 parameters) 4
+  times, for the same accuracy, and run about four times slower (a 1,000-digit addition: 3.0 s against
+  0.74 s). (Earlier, before the code paths were pinned, 3 seeds each: 8-10 s, 12-16 s, 31-37 s.)
 - The encoder is wider (256 hidden units): the last training steps to be learned are exceptions in
   ADD1's digit table, and a wider encoder memorizes them sooner (an MLP trained on the table alone
   needed half the steps with 256 hidden units as with 64). At execution time the encoder runs once per
@@ -40,8 +41,9 @@ Choices where the papers are silent (lesson 03 explains them, tests/test_model.p
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from typing import NamedTuple, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -139,7 +141,7 @@ class NPI(nn.Module):
         self.M_prog = nn.Parameter(torch.randn(n_programs, c.program_size) * 0.5)
         self.M_key = nn.Parameter(torch.randn(n_programs, c.key_size) * 0.5)
         self.fuse = nn.Sequential(nn.Linear(c.state_size + c.program_size, c.fusion_size), nn.ReLU())
-        self.f_lstm = nn.LSTM(c.fusion_size, c.hidden_size, num_layers=c.lstm_layers, batch_first=True)
+        self.f_lstm = LSTM(c.fusion_size, c.hidden_size, num_layers=c.lstm_layers, batch_first=True)
         self.f_end = nn.Linear(c.hidden_size, 1)
         self.f_prog = nn.Linear(c.hidden_size, c.key_size)
         self.f_arg = nn.ModuleList(nn.Linear(c.hidden_size, n) for n in self.arg_sizes)
@@ -225,3 +227,24 @@ def parameter_count(model: nn.Module) -> int:
     True
     """
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+@contextmanager
+def without_onednn() -> Iterator[None]:
+    """Run torch's LSTM without oneDNN (MKL-DNN) inside the block. oneDNN picks its blocking, and so the order
+    of its sums, from the processor's cache sizes: the same training run gave different numbers on
+    different machines. Torch's own LSTM gives the same numbers everywhere (see `npi_lib`'s docstring)."""
+    old = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = old
+
+
+class LSTM(nn.LSTM):
+    """`torch.nn.LSTM`, always run without oneDNN (see `without_onednn`); the same parameters and results."""
+
+    def forward(self, *args, **kwargs):  # type: ignore[override]
+        with without_onednn():
+            return super().forward(*args, **kwargs)

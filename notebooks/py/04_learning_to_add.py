@@ -563,8 +563,8 @@ plt.show()
 
 # %% [markdown]
 # So the fear was justified: this LSTM **does** carry the length of the frame in its state, in cells that
-# grow by up to one per step, to well over a thousand at the end of a 1,000-digit sum, and nothing bounds
-# them. These do no harm, because nothing reads c directly: the rest of the network sees h = o · tanh(c), and
+# grow by up to one per step, to several hundred by step 1,000 (where they level off), and nothing in
+# training bounds them. These do no harm, because nothing reads c directly: the rest of the network sees h = o · tanh(c), and
 # tanh is flat beyond a few units (tanh(9) = 0.99999997). By the end of the training frames (grey) these
 # cells were already (nearly) saturated, and at step 2,000 they read almost exactly as at step 9.
 #
@@ -615,7 +615,7 @@ for first, name, color in [(0, "after steps that call ADD1", "#0072B2"),
                            (1, "after steps that call LSHIFT", "#D55E00")]:
     axes[0].plot(t[first::2], h[first::2, layer, unit], color=color, lw=0.8, label=name)
 axes[0].set(xscale="log", xlabel="step of the ADD frame (1,000 digits)", ylabel="h",
-            title=f"a cell that drifts: layer {layer + 1}, unit {unit}")
+            title=f"the value that goes farthest out: layer {layer + 1}, unit {unit}")
 axes[0].legend(fontsize=8)
 steps = torch.arange(1, len(long_margins) + 1)
 axes[1].plot(steps, long_margins, color="#0072B2", lw=0.5)
@@ -629,11 +629,12 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# This cell drifts slowly, over hundreds of steps: at the end of the training frames it had barely moved, so
-# nothing in training pinned it, and about a hundred steps later it has left the range it had there. That is
-# the length of the input leaking into what the network reads: exactly the risk of the loop. Here it does no
-# harm, because the decisions do not lean on it: their margins stay about as large as in training, all the
-# way to step 40,000. That is a property of these particular weights, not of the method.
+# Even the value that goes farthest out stays inside its training range at all but a handful of the 2,001
+# steps, and then only just: in this network the counting stays in c, behind the saturated tanh, and h stays
+# where training put it. Had a value of h drifted with the step number, that would be the length of the
+# input leaking into what the network reads: exactly the risk of the loop. The decisions show no trace of
+# it either: their margins stay about as large as in training, all the way to step 40,000. That is a
+# property of these particular weights, not of the method.
 #
 # It is luck, not design. Nothing in the loss prefers these weights to others that fit the same training
 # steps just as well and let a drifting cell tip a decision at step 500; no test on short frames tells such
@@ -682,8 +683,8 @@ ax.set_xlabel("columns (built from the training sums' columns)")
 plt.show()
 
 # %% [markdown]
-# It adds its training sums, and fewer and fewer sums the more columns they have, though every column is
-# one it has seen. 822 + 233 first:
+# It adds its training sums and most short sums, but it fails more often the more columns a sum has (26 of 30
+# right at 10 columns, 5 of 30 at 100), though every column is one it has seen. 822 + 233 first:
 
 # %%
 res_822 = run(starved_model, task, (822, 233), "non-recursive")
@@ -691,8 +692,8 @@ print("output:", res_822.output, "(the sum is 1055) · same trace as the referen
       first_difference(res_822.trace, res_822.reference) is None)
 
 # %% [markdown]
-# The right answer, though not step for step as the reference (`evaluate`, like the paper, scores only the
-# answer). Where do the runs that fail go wrong? Where every failed run of the evaluation first leaves its
+# The right answer, step for step as the reference (`evaluate`, like the paper, scores only the answer;
+# here the trace matches too). Where do the runs that fail go wrong? Where every failed run of the evaluation first leaves its
 # reference:
 
 # %%
@@ -726,8 +727,9 @@ for (program, step, reference_step, network_step), count in failures.most_common
 
 # %% [markdown]
 # Steps 3, 5, 7, … of the `ADD` frame are the moments the loop decides, after each column's `LSHIFT`, whether
-# to go on (`ADD1`) or stop (`NOP ⏎`). The failures are the network stopping with digits still in view, as if
-# the numbers had ended. One of them beside its reference (select a step in either pane, or use ◀ ▶; the
+# to go on (`ADD1`) or stop (`NOP ⏎`). The failures are wrong decisions there, with digits still in view:
+# most often, at step 3, the network calls `LSHIFT` instead of `ADD1` and skips a column without adding
+# it; in longer sums it also stops (`NOP`) as if the numbers had ended. One of them beside its reference (select a step in either pane, or use ◀ ▶; the
 # widget needs a live kernel, and the cell after it prints the same comparison):
 
 # %%
@@ -778,10 +780,13 @@ for has in (True, False):
           f"{split[has, True]} right, {split[has, False]} wrong")
 
 # %% [markdown]
-# The failures are not random: this network stops at a 1 + 6 column (the one other failure also holds
-# such a column), and it adds every sum that has none. It learned a rule that the five sums allow, "stop
-# at 1 + 6 once past the units", and a longer sum is more likely to hold such a column, so accuracy falls
-# with length. Another seed would learn another rule, with other columns: the five sums do not decide.
+# The failures are not random: every sum that fails has a 1 + 6 column above the units, and every sum
+# without one is added right. Most failed runs go wrong at such a column; the others at a 4 + 5 column,
+# in a sum that also holds a 1 + 6. Not every sum with a 1 + 6 column fails: what the network does at a
+# column also depends on its state, which has moved on a little differently in every sum. It learned a rule
+# that the five sums allow but do not teach, and a longer sum is more likely to hold such a column, so
+# accuracy falls with length. Another seed would learn another rule, with other columns: the five sums do
+# not decide.
 #
 # The recursive formulation cuts the same five traces into frames that each handle one column from a fresh
 # state: every decision to go on or stop is taken at the first step of a frame, exactly as in training, so a
@@ -906,12 +911,11 @@ for known, label in [(True, "only columns it has seen"), (False, "a column it ha
 # - The loop model trained on the paper's 200 problems reproduces its training traces and, run by the
 #   interpreter, adds correctly every problem tried up to 5,000 digits, as the paper found.
 # - Its one `ADD` frame grows to 2n + 1 steps, against at most 9 in training. Its LSTM counts the steps in
-#   its cells, without bound: fast counters are harmless because tanh saturates before step 9; slower cells
-#   drift out of their training range, and the decisions happen not to depend on them. Nothing in training
-#   guarantees either.
-# - From 5 one-digit sums, the loop model adds fewer and fewer sums the more columns they have, even sums
-#   made only of columns it has seen: it stops early, at a decision its training showed only at the first
-#   step of a fresh frame.
+#   its cells, to several hundred: harmless here, because tanh saturates before step 9 and h stays within
+#   its training range. Nothing in training guarantees either.
+# - From 5 one-digit sums, the loop model fails more often the more columns a sum has (5 of 30 right at 100
+#   columns), even on sums made only of columns it has seen: it goes wrong at the decision after a column,
+#   which its training showed with digits in view only at the first step of a fresh frame.
 # - A column never seen is outside what any model can be expected to know: coverage decides what can be
 #   learned at all.
 # - Next, [lesson 05](05_recursion.ipynb): the recursive formulation, the reset at every call, and the same

@@ -19,11 +19,11 @@
 # trains the **recursive** formulation, in which `ADD` does one column and calls itself for the rest, and
 # shows what Cai, Shin & Song (2017) made of it. Because the NPI resets its controller state at every call,
 # no frame can see how long the numbers are, and every frame the network will ever run belongs to a
-# **finite** set. You will count that set, train the recursive NPI on the paper's 200 sums in seconds and
-# watch it add numbers of 1,000 and 5,000 digits, train it in a second on five one-digit sums and check it
-# on *every* frame it can meet (which proves it right on sums of any length built from their columns),
-# break the reset and see everything fall apart, and finally type your own numbers into a playground that
-# runs the network beside the reference.
+# **finite** set. You will count that set, train the recursive NPI on the paper's 200 sums in under half a
+# minute and watch it add numbers of 1,000 and 5,000 digits, train it in a few seconds on five one-digit
+# sums and check it on *every* frame it can meet (which proves it right on sums of any length built from
+# their columns), break the reset and see everything fall apart, and finally type your own numbers into a
+# playground that runs the network beside the reference.
 #
 # **Where you are:** previous: [04 learning to add without recursion](04_learning_to_add.ipynb) · next:
 # lessons on the sorting tasks (bubble sort, topological sort, quicksort) and on verification are planned.
@@ -41,8 +41,8 @@
 #
 # Two kinds of model appear below, and each cell says which it uses:
 #
-# - **trained here**: the recursive model on the paper's 200 problems (section 3, some seconds), and on the
-#   5 starved one-digit sums (sections 3 and 5, about a second each), with a loop model for comparison;
+# - **trained here**: the recursive model on the paper's 200 problems (section 3, under half a minute), and
+#   on the 5 starved one-digit sums (sections 3 and 5, a few seconds each), with a loop model for comparison;
 # - **shipped**: the recursive model trained on the paper's 200 problems by the same recipe, a checkpoint
 #   that comes with `npi_lib` (`python -m npi_lib train addition --formulation recursive --train-set paper
 #   --out add.pt` makes it again), used for the runs of 1,500 and 5,000 digits (section 4), for breaking
@@ -585,12 +585,12 @@ print(f"{'100-column sums right (of 5)':<30}" + "".join(f"{scores[seed]['correct
 
 # %% [markdown]
 # Five of the six seeds pass the check, so each of them is right on every starved sum of any length, and
-# their scores agree. Seed 3 gets 9 frames wrong and still adds the five long sums. A wrong frame means
+# their scores agree. Seed 3 gets 17 frames wrong and still adds the five long sums. A wrong frame means
 # that the network's trace leaves the reference's on every sum containing it, not that the answer must come
 # out wrong: the check is a guarantee when it passes, and a warning when it fails.
 #
-# The wrong frames of the first seed that fails the check, step by step: what the reference does and what
-# the network does, teacher-forced from a fresh state.
+# Two of the wrong frames of the first seed that fails the check, step by step: what the reference does and
+# what the network does, teacher-forced from a fresh state.
 
 # %%
 def network_choices(net, frame):
@@ -641,7 +641,8 @@ if failing:
 #
 # A sum with a column that is not among the five, such as 7 + 9, is outside what any model can be
 # expected to know: nothing in five examples says that 7 + 9 = 16 (lesson 04, section 6). The starved
-# model of section 3, right on all of V_starved, on sums outside it:
+# model of section 3, right on all of V_starved, on one sum of known columns and three with a column it never
+# saw:
 
 # %%
 seen_columns = {column for p in starved for column in addition.columns(*p)}
@@ -652,11 +653,12 @@ for a, b in [(7, 9), (822, 233), (872, 293), (28, 32)]:
     print(f"{a} + {b} = {a + b}: network {r.output} ({verdict}) · columns never seen: {unseen}")
 
 # %% [markdown]
-# 7 + 9, and the 7 + 9 column inside 872 + 293, were never shown, and come out wrong: the network writes
-# some digit it learned elsewhere. 28 + 32 comes out right, although its second column receives a carry
-# (2 + 3 + 1) that no training sum shows `ADD1`: a lucky guess, which nothing vouches for. That is no
-# failure of recursion: generalization here means new lengths and new combinations of known columns, and
-# the check on V says exactly which.
+# 822 + 233, built from known columns, comes out right, as the check on V guarantees. 7 + 9, and the 7 + 9
+# column inside 872 + 293, were never shown, and come out wrong: the network writes some digit it learned
+# elsewhere. 28 + 32 comes out wrong too, 70 instead of 60: its second column receives a carry (2 + 3 + 1)
+# that no training sum shows `ADD1`, and the network writes 7 where 2 + 3 + 1 makes 6. That is no failure of
+# recursion: generalization here means new lengths and new combinations of known columns, and the check on
+# V says exactly which.
 
 # %% [markdown]
 # ## 6. Breaking the reset
@@ -694,9 +696,11 @@ print(task.format(without.trace, max_lines=14))
 
 # %% [markdown]
 # The first step that can differ does: the first `ADD1` frame gets the state `ADD` left after choosing to
-# call it, an h the network never started a frame from in training, and its very first decision is wrong.
-# From then on the run is nonsense. The two traces side by side (run the cell to use the widget; the cell
-# after it prints the comparison):
+# call it, an h the network never started a frame from in training, and its very first decision is wrong:
+# it calls `LSHIFT`, where the reference writes a digit. From then on the run is nonsense: that `LSHIFT`
+# calls `ADD`, which calls `CARRY`, which calls `CARRY` again and again, and the run ends, with no answer,
+# when a call of `ADD` reaches the depth limit of 116. The two traces side by side (run the cell to use the
+# widget; the cell after it prints the comparison):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -776,10 +780,11 @@ print(demo.describe(rows=4))
 # - Trained on the paper's 200 problems of at most 3 digits, the recursive model adds sums of 1,000 and
 #   5,000 digits. The interpreter runs 5,000 nested calls with an explicit stack, popping tail calls in a
 #   chain when the innermost frame returns.
-# - Trained on 5 one-digit sums in a second, the recursive model is right on all 60 frames of the starved
-#   world, which proves it right on every sum of their columns, of any length; the loop model fails from a
-#   few columns on. Whether a network extends to the 40 frames its training did not show depends on the
-#   seed (5 of 6 here); the check on V says which did.
+# - Trained on 5 one-digit sums in a few seconds, the recursive model is right on all 60 frames of the
+#   starved world, which proves it right on every sum of their columns, of any length; the loop model,
+#   right on the sums of 5 columns tried here, gets none of those of 100 or 1,000 columns right. Whether a
+#   network extends to the 40 frames its training did not show depends on the seed (5 of 6 here); the
+#   check on V says which did.
 # - A column never shown is outside what any model can be expected to know.
 # - Without the reset, each callee starts from its caller's state: the first called frame already goes
 #   wrong, and no sum comes out right.
