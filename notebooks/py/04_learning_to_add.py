@@ -335,8 +335,9 @@ plt.show()
 # The loss falls by an order of magnitude in a few epochs, then slowly and unevenly (an epoch's mean
 # includes the replays of the frames that were wrong, the hardest ones); the share of training steps right
 # is above 90% within a few epochs, and the rest of the run goes to the last few percent. The last steps to
-# come right are rare situations (a lone carry at the top, the end of a long frame): a mean loss hides them,
-# and that is why the stopping rule asks for *every* step, not a low loss.
+# come right are rare situations (the digit `ADD1` writes for a few carrying columns, such as 9 + 9 with a
+# carry in, each met in one to four training sums): a mean loss hides them, and that is why the stopping
+# rule asks for *every* step, not a low loss.
 #
 # ### Exercise 3 — the step accuracy
 #
@@ -630,8 +631,8 @@ plt.show()
 
 # %% [markdown]
 # Even the value that goes farthest out stays inside its training range at all but a handful of the 2,001
-# steps, and then only just: in this network the counting stays in c, behind the saturated tanh, and h stays
-# where training put it. Had a value of h drifted with the step number, that would be the length of the
+# steps (5 by more than 0.05), and then by at most 0.16: in this network the counting stays in c, behind
+# the saturated tanh, and h stays (nearly) where training put it. Had a value of h drifted with the step number, that would be the length of the
 # input leaking into what the network reads: exactly the risk of the loop. The decisions show no trace of
 # it either: their margins stay about as large as in training, all the way to step 40,000. That is a
 # property of these particular weights, not of the method.
@@ -649,7 +650,7 @@ plt.show()
 # Cai, Shin & Song also train on almost nothing: five one-digit sums. From these, they
 # report, the recursive model adds long numbers built only from columns it has seen, such as 822 + 233
 # (8 + 2, 2 + 3 and 2 + 3 are among the sums), and the non-recursive model fails on the same problems.
-# Here is the loop model on them, trained here (it takes a second):
+# Here is the loop model on them, trained here (it takes a few seconds):
 
 # %%
 starved = addition.training_set("starved")
@@ -693,8 +694,8 @@ print("output:", res_822.output, "(the sum is 1055) · same trace as the referen
 
 # %% [markdown]
 # The right answer, step for step as the reference (`evaluate`, like the paper, scores only the answer;
-# here the trace matches too). Where do the runs that fail go wrong? Where every failed run of the evaluation first leaves its
-# reference:
+# here the trace matches too). Where do the runs that fail go wrong? The most common places where the failed
+# runs of the evaluation first leave their reference:
 
 # %%
 def first_wrong_choice(result):
@@ -886,14 +887,16 @@ for known, label in [(True, "only columns it has seen"), (False, "a column it ha
 #    frames, so the optimization path (and the number of epochs) differs from training on every copy.
 #    </details>
 # 3. The training stops when every training step is right, not when the loss is small. Why?
-#    <details><summary>Answer</summary>A mean loss can be small while a few rare steps are wrong (a lone carry
-#    at the top of a 3-digit sum); in a run one wrong step is enough to spoil the answer.</details>
+#    <details><summary>Answer</summary>A mean loss can be small while a few rare steps are wrong (the digit
+#    written for a carrying column met in only one training sum, such as 9 + 9 with a carry in); in a run one
+#    wrong step is enough to spoil the answer.</details>
 # 4. The loop model trained on 200 problems was right on every problem up to 5,000 digits. Does that prove
 #    it adds correctly? <details><summary>Answer</summary>No: it shows it was right on the problems tried
 #    (2 at 5,000 digits), and its state carries the frame's length in cells nothing bounds. A proof needs a
 #    finite set of situations that covers every input, which the recursive formulation provides (lessons 05
 #    and beyond).</details>
-# 5. Every column of the starved tests was seen in training. Why does the loop model still stop early?
+# 5. Every column of the starved tests was seen in training. Why does the loop model still skip columns or
+#    stop early?
 #    <details><summary>Answer</summary>Knowing each column is not the problem; knowing when to go on is. In
 #    the five traces, the loop's decision after a column always saw a blank column (stop) or a lone carry;
 #    "go on while there are digits" appears only at the first step of the frame, from a fresh state. Later
@@ -911,8 +914,8 @@ for known, label in [(True, "only columns it has seen"), (False, "a column it ha
 # - The loop model trained on the paper's 200 problems reproduces its training traces and, run by the
 #   interpreter, adds correctly every problem tried up to 5,000 digits, as the paper found.
 # - Its one `ADD` frame grows to 2n + 1 steps, against at most 9 in training. Its LSTM counts the steps in
-#   its cells, to several hundred: harmless here, because tanh saturates before step 9 and h stays within
-#   its training range. Nothing in training guarantees either.
+#   its cells, to several hundred: harmless here, because tanh saturates before step 9 and h stays (nearly)
+#   within its training range: at most 0.16 outside, at a handful of steps. Nothing in training guarantees either.
 # - From 5 one-digit sums, the loop model fails more often the more columns a sum has (5 of 30 right at 100
 #   columns), even on sums made only of columns it has seen: it goes wrong at the decision after a column,
 #   which its training showed with digits in view only at the first step of a fresh frame.

@@ -653,9 +653,9 @@ for a, b in [(7, 9), (822, 233), (872, 293), (28, 32)]:
     print(f"{a} + {b} = {a + b}: network {r.output} ({verdict}) · columns never seen: {unseen}")
 
 # %% [markdown]
-# 822 + 233, built from known columns, comes out right, as the check on V guarantees. 7 + 9, and the 7 + 9
-# column inside 872 + 293, were never shown, and come out wrong: the network writes some digit it learned
-# elsewhere. 28 + 32 comes out wrong too, 70 instead of 60: its second column receives a carry (2 + 3 + 1)
+# 822 + 233, built from known columns, comes out right, as the check on V guarantees. 7 + 9 was never shown,
+# nor were two columns of 872 + 293 (its 7 + 9, and its 8 + 2 with a carry in), and both come out wrong:
+# the network writes some digit it learned elsewhere. 28 + 32 comes out wrong too, 70 instead of 60: its second column receives a carry (2 + 3 + 1)
 # that no training sum shows `ADD1`, and the network writes 7 where 2 + 3 + 1 makes 6. That is no failure of
 # recursion: generalization here means new lengths and new combinations of known columns, and the check on
 # V says exactly which.
@@ -698,8 +698,9 @@ print(task.format(without.trace, max_lines=14))
 # The first step that can differ does: the first `ADD1` frame gets the state `ADD` left after choosing to
 # call it, an h the network never started a frame from in training, and its very first decision is wrong:
 # it calls `LSHIFT`, where the reference writes a digit. From then on the run is nonsense: that `LSHIFT`
-# calls `ADD`, which calls `CARRY`, which calls `CARRY` again and again, and the run ends, with no answer,
-# when a call of `ADD` reaches the depth limit of 116. The two traces side by side (run the cell to use the
+# calls `ADD`, which calls `CARRY` four times over; then the root's next `LSHIFT` calls `ADD`, which calls
+# `ADD` again and again, and the run ends, with no answer, when a call of `ADD` reaches the depth limit of
+# 116. The two traces side by side (run the cell to use the
 # widget; the cell after it prints the comparison):
 
 # %%
