@@ -63,7 +63,12 @@ def conda_packages(environment: str) -> tuple[dict[str, str], list[str]]:
     packages, pip = {}, []
     for dep in yaml.safe_load(environment)["dependencies"]:
         if isinstance(dep, dict):
-            pip += dep.get("pip", [])
+            for line in dep.get("pip", []):
+                exact = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][0-9A-Za-z.!+-]*)", line.strip())
+                if exact:  # a package pip installs, such as the torch wheel of PyTorch's CPU index
+                    packages[normalize(exact[1])] = exact[2]
+                else:
+                    pip.append(line)
             continue
         name, version = re.fullmatch(r"([A-Za-z0-9._-]+)\s*=?=?\s*(.*)", dep).groups()
         if name not in CONDA_ONLY:
@@ -88,7 +93,7 @@ def version_differences(conda: dict[str, str], pins: dict[str, str], label: str)
         pin = pins.get(name)
         if pin is None:
             continue
-        if not re.fullmatch(r"\d+\.\d+", version) or Version(pin).release[:2] != Version(version).release[:2]:
+        if not re.fullmatch(r"\d+\.\d+(\.\d+(\+[a-z0-9]+)?)?", version) or Version(pin).release[:2] != Version(version).release[:2]:
             out.append(f"{label} has {name}={version or '(any)'}, requirements.txt pins {pin}")
     return out
 
@@ -148,13 +153,22 @@ def test_npi_lib_itself_is_not_pinned():
 
 def test_binder_installs_npi_lib_in_postbuild_not_from_a_local_path():
     _, pip = conda_packages(read("binder/environment.yml"))
-    assert pip == [], "a local path in binder/environment.yml defeats repo2docker's build cache"
+    assert not any(line.startswith(("-e", ".")) for line in pip), "a local path in binder/environment.yml defeats repo2docker's build cache"
     assert "pip install --no-deps -e ." in read("binder/postBuild")
 
 
 def test_conda_users_get_npi_lib_editable():
     _, pip = conda_packages(read("environment.yml"))
-    assert pip == ["-e ."]
+    assert pip[-1] == "-e ."
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_conda_environments_get_the_exact_torch_build_of_the_stored_outputs(environment):
+    """The lessons' stored numbers come from the 2.13.0+cpu wheel; conda-forge's pytorch is another build."""
+    conda, pip = conda_packages(read(environment))
+    assert conda.get("torch") == "2.13.0+cpu"
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in pip
+    assert not re.search(r"^\s*- pytorch", read(environment), re.M), "no conda-forge pytorch beside the wheel"
 
 
 # -- the checks can fail ---------------------------------------------------------------------------------
