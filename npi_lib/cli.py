@@ -194,6 +194,22 @@ def _jsonable(problem: object) -> object:
 
 
 # ---------------------------------------------------------------------------------------------- train
+def _add_task_arguments(p: argparse.ArgumentParser) -> None:
+    """The TASK argument and --formulation, the same for train, eval and run."""
+    p.add_argument("task", help="addition, bubblesort, bubblesort-compare, toposort or quicksort")
+    p.add_argument("--formulation", default=None, help="recursive (default), non-recursive or partial")
+
+
+def _task(args: argparse.Namespace):
+    """The task named on the command line, with its --formulation (if given) checked against it."""
+    from .task import get_task
+
+    task = get_task(args.task)
+    if args.formulation is not None:
+        task.check_formulation(args.formulation)
+    return task
+
+
 def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "train",
@@ -206,8 +222,7 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         "  python -m npi_lib train addition --train-set 50 --seed 3 --out small.pt",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("task", help="addition, bubblesort, bubblesort-compare, toposort or quicksort")
-    p.add_argument("--formulation", default=None, help="recursive (default), non-recursive or partial")
+    _add_task_arguments(p)
     p.add_argument("--train-set", default="paper", metavar="NAME", help="paper (default), starved, or a count N")
     p.add_argument("--seed", type=int, default=0, help="seed of the initial weights and batch order (default 0)")
     p.add_argument("--max-epochs", type=int, default=None, metavar="N", help="give up after N epochs")
@@ -219,11 +234,7 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from .task import get_task
-
-    task = get_task(args.task)
-    if args.formulation is not None:
-        task.check_formulation(args.formulation)
+    task = _task(args)
     if args.max_epochs is not None and args.max_epochs < 1:
         raise NpiLibError(f"--max-epochs must be at least 1, got {args.max_epochs}")
     problems = task.training_set(args.train_set, 0)  # a bad name fails here, before torch is loaded
@@ -255,9 +266,8 @@ def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
         "  python -m npi_lib eval addition --checkpoint add.pt --sizes 5,10 --per-size 10 --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("task", help="addition, bubblesort, bubblesort-compare, toposort or quicksort")
+    _add_task_arguments(p)
     p.add_argument("--checkpoint", metavar="PATH", help="a checkpoint from `train` (default: the shipped one)")
-    p.add_argument("--formulation", default=None, help="recursive (default), non-recursive or partial")
     p.add_argument("--sizes", default="5,10,100", help="comma-separated problem sizes (default 5,10,100)")
     p.add_argument("--per-size", type=int, default=30, metavar="N", help="problems per size (default 30)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random problems (default 0)")
@@ -269,11 +279,7 @@ def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
 def cmd_eval(args: argparse.Namespace) -> int:
     import json
 
-    from .task import get_task
-
-    task = get_task(args.task)
-    if args.formulation is not None:
-        task.check_formulation(args.formulation)
+    task = _task(args)
     sizes = parse_sizes(args.sizes)
     if args.per_size < 1:
         raise NpiLibError(f"--per-size must be at least 1, got {args.per_size}")
@@ -333,10 +339,9 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> None:
         "  python -m npi_lib run addition --checkpoint add.pt --input '[\"123456789\", 987]' --trace",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("task", help="addition, bubblesort, bubblesort-compare, toposort or quicksort")
+    _add_task_arguments(p)
     p.add_argument("--input", required=True, metavar="JSON", help="the problem, as JSON (as for `trace`)")
     p.add_argument("--checkpoint", metavar="PATH", help="a checkpoint from `train` (default: the shipped one)")
-    p.add_argument("--formulation", default=None, help="recursive (default), non-recursive or partial")
     p.add_argument("--trace", action="store_true", help="include the trace the network executed")
     p.add_argument("--max-steps", type=int, default=None, metavar="N", help="step limit (default: 4x the reference + 100)")
     p.add_argument("--no-reset", action="store_true", help="pass the caller's controller state into each call")
@@ -346,12 +351,9 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     import json
 
-    from .task import get_task
     from .trace import to_dict
 
-    task = get_task(args.task)
-    if args.formulation is not None:
-        task.check_formulation(args.formulation)
+    task = _task(args)
     problem = task.parse_input(_json_input(args.input))
     if args.max_steps is not None and args.max_steps < 1:
         raise NpiLibError(f"--max-steps must be at least 1, got {args.max_steps}")

@@ -58,6 +58,30 @@ def _not_attempted(exercise: str, reference: Callable) -> CheckResult:
     )
 
 
+def _student_answer(exercise: str, student: Callable, reference: Callable, args: tuple, where: str) -> tuple[Any, CheckResult | None]:
+    """The student's answer for one case, or the result to return at once: "not attempted" when the exercise
+    still raises NotImplementedError, the error when it raises anything else (a student's bug is feedback,
+    not a crash of "Run all")."""
+    try:
+        return student(*args), None
+    except NotImplementedError:
+        return None, _not_attempted(exercise, reference)
+    except Exception as e:
+        return None, _report(exercise, False, False, f"with {where}: raised {type(e).__name__}: {e}", reference)
+
+
+def _wrong(exercise: str, reference: Callable, message: str, hint: Callable | None, args: tuple, got: Any, expected: Any) -> CheckResult:
+    """The report of a wrong answer, with `hint(args, got, expected)` appended when there is a hint."""
+    if hint is not None:
+        message += " " + hint(args, got, expected)
+    return _report(exercise, False, False, message.strip(), reference)
+
+
+def _all_right(exercise: str, student: Callable, cases: list) -> CheckResult:
+    n = len(cases)
+    return _report(exercise, True, False, f"correct on all {n} test case{'s' if n != 1 else ''}.", student)
+
+
 def _short(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -89,11 +113,8 @@ def check_function(
         if not same(got, expected):
             call = f"with arguments {', '.join(_short(a, 30) for a in args)}" if args else ""
             msg = f"{call}: you returned {_short(got)}, expected {_short(expected)}.".lstrip(": ")
-            if hint is not None:
-                msg += " " + hint(args, got, expected)
-            return _report(exercise, False, False, msg.strip(), reference)
-    n = len(cases)
-    return _report(exercise, True, False, f"correct on all {n} test case{'s' if n != 1 else ''}.", student)
+            return _wrong(exercise, reference, msg, hint, args, got, expected)
+    return _all_right(exercise, student, cases)
 
 
 def check_value(
@@ -401,20 +422,13 @@ def check_tensor_function(
     for k, args in enumerate(cases):
         where = labels[k] if labels is not None else ", ".join(_describe_argument(a) for a in args)
         expected = reference(*args)
-        try:
-            got = student(*args)
-        except NotImplementedError:
-            return _not_attempted(exercise, reference)
-        except Exception as e:  # a student's bug is feedback, not a crash of "Run all"
-            return _report(exercise, False, False, f"with {where}: raised {type(e).__name__}: {e}", reference)
+        got, stop = _student_answer(exercise, student, reference, args, where)
+        if stop is not None:
+            return stop
         problem = _tensors_difference(got, expected, names, atol)
         if problem:
-            msg = f"with {where}: {problem}"
-            if hint is not None:
-                msg += " " + hint(args, got, expected)
-            return _report(exercise, False, False, msg.strip(), reference)
-    n = len(cases)
-    return _report(exercise, True, False, f"correct on all {n} test case{'s' if n != 1 else ''}.", student)
+            return _wrong(exercise, reference, f"with {where}: {problem}", hint, args, got, expected)
+    return _all_right(exercise, student, cases)
 
 
 def _describe_argument(value: Any) -> str:
@@ -509,12 +523,9 @@ def check_number_function(
     for k, args in enumerate(cases):
         where = labels[k] if labels is not None else ", ".join(_describe_argument(a) for a in args)
         expected = _as_number(reference(*args))
-        try:
-            got = student(*args)
-        except NotImplementedError:
-            return _not_attempted(exercise, reference)
-        except Exception as e:  # a student's bug is feedback, not a crash of "Run all"
-            return _report(exercise, False, False, f"with {where}: raised {type(e).__name__}: {e}", reference)
+        got, stop = _student_answer(exercise, student, reference, args, where)
+        if stop is not None:
+            return stop
         value = _as_number(got)
         if value is None:
             msg = f"with {where}: you returned {_short(got, 40)}, not a number; expected {expected:.6g}."
@@ -522,11 +533,8 @@ def check_number_function(
             msg = f"with {where}: you returned {value:.6g}, expected {expected:.6g}."
         else:
             continue
-        if hint is not None:
-            msg += " " + hint(args, got, expected)
-        return _report(exercise, False, False, msg.strip(), reference)
-    n = len(cases)
-    return _report(exercise, True, False, f"correct on all {n} test case{'s' if n != 1 else ''}.", student)
+        return _wrong(exercise, reference, msg, hint, args, got, expected)
+    return _all_right(exercise, student, cases)
 
 
 def _as_number(value: Any) -> float | None:
@@ -611,12 +619,9 @@ def check_in_place(
         expected_args = copy.deepcopy(args)
         expected = reference(*expected_args)
         got_args = copy.deepcopy(args)
-        try:
-            got = student(*got_args)
-        except NotImplementedError:
-            return _not_attempted(exercise, reference)
-        except Exception as e:  # a student's bug is feedback, not a crash of "Run all"
-            return _report(exercise, False, False, f"with {where}: raised {type(e).__name__}: {e}", reference)
+        got, stop = _student_answer(exercise, student, reference, got_args, where)
+        if stop is not None:
+            return stop
         after_got, after_expected = (a[0] if len(a) == 1 else a for a in (got_args, expected_args))
         if got_args != expected_args:
             msg = f"with {where}: your function left {_short(after_got)}; expected {_short(after_expected)}."
@@ -624,8 +629,5 @@ def check_in_place(
             msg = f"with {where}: the arguments are right, but you returned {_short(got)}, expected {_short(expected)}."
         else:
             continue
-        if hint is not None:
-            msg += " " + hint(args, after_got, after_expected)
-        return _report(exercise, False, False, msg.strip(), reference)
-    n = len(cases)
-    return _report(exercise, True, False, f"correct on all {n} test case{'s' if n != 1 else ''}.", student)
+        return _wrong(exercise, reference, msg, hint, args, after_got, after_expected)
+    return _all_right(exercise, student, cases)
