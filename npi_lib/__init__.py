@@ -6,11 +6,10 @@ Importing `npi_lib` is cheap: torch is imported only by the modules that build o
 and traces start fast.
 
 Same numbers on every machine. Training is a long chain of floating-point sums, and torch picks its
-CPU code (and so the order of those sums) by what the processor offers: the same seed trained 32 epochs
-with one code path and 40 to 66 with others on the same machine (tools/bench_npi.py records where this
-was measured). So that a lesson shows, on any x86-64 computer (Binder, CI, a laptop), exactly the numbers
-stored in it and quoted in its text, importing npi_lib fixes those choices for the process, unless you
-set the variables yourself first:
+CPU code (and so the order of those sums) by what the processor offers: with another code path the same
+seed can train for a different number of epochs and end with other weights. So that a lesson shows, on
+any x86-64 computer (Binder, CI, a laptop), exactly the numbers stored in it and quoted in its text,
+importing npi_lib fixes those choices for the process, unless you set the variables yourself first:
 
 - `MKL_CBWR=COMPATIBLE,STRICT`: MKL's matrix products take the code path that gives the same results on
   every Intel and AMD processor (its "conditional numerical reproducibility" mode);

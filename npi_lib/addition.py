@@ -37,8 +37,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .errors import ActionError, ProblemError
-from .task import Task, code_name
-from .trace import Trace, Tracer, program
+from .task import Experiment, InputForm, PaperResults, Probe, Task, code_name
+from .trace import Tracer, program
 
 IN1, IN2, CARRY, OUT = 0, 1, 2, 3
 ROW_NAMES = ("IN1", "IN2", "CARRY", "OUT")
@@ -270,25 +270,6 @@ def LSHIFT(t: Tracer, env: ScratchPad) -> None:
 ENTRY = {"non-recursive": ADD, "recursive": ADD_recursive}
 
 
-def reference(problem: tuple[int, int], formulation: str = "recursive", record_states: bool = True) -> Trace:
-    """The reference trace of one addition.
-
-    >>> trace = reference((7, 5), "non-recursive")
-    >>> [s.name for s in trace.root.children]
-    ['ADD1', 'LSHIFT', 'ADD1', 'LSHIFT', 'NOP']
-    """
-    TASK.check_formulation(formulation)
-    env = ScratchPad(*problem)
-    return Tracer(env, "addition", record_states=record_states).run(ENTRY[formulation])
-
-
-def run_reference(problem: tuple[int, int], formulation: str = "recursive") -> ScratchPad:
-    """The environment after the reference program ran on it."""
-    env = ScratchPad(*problem)
-    Tracer(env, "addition", record_states=False).run(ENTRY[TASK.check_formulation(formulation)])
-    return env
-
-
 # ---------------------------------------------------------------------------------------------- training sets
 def training_set(name: str = "paper", seed: int = 0) -> list[tuple[int, int]]:
     """The training problems of Cai et al. (2017): "paper" (200 sums of at most 3 digits) or "starved"
@@ -383,13 +364,28 @@ def draw(state: PadState, ax=None, title: str = ""):
     return draw_grid(cells, ROW_NAMES, pointers, ax=ax, title=title)
 
 
-def _output(env: ScratchPad) -> int | None:
-    return env.output()
-
-
 def _check(problem: tuple[int, int], output: object) -> bool:
     return output == problem[0] + problem[1]
 
+
+# What `python -m npi_lib reproduce addition` regenerates. The paper (CAI §4.1): both models trained on the
+# paper set add numbers of 5,000 digits; from the starved set, the recursive model adds numbers built from
+# seen columns and the non-recursive one fails. No model can add columns it never saw: the "random" probe
+# of the starved models shows it.
+RESULTS = PaperResults(
+    title="Addition",
+    source="Cai, Shin & Song (ICLR 2017)",
+    notes="'random': random addends of that many digits. 'seen columns': sums built only from the columns of\n"
+    "the 5 starved training sums, like the paper's 822 + 233.",
+    experiments=(
+        Experiment("recursive", "paper", (Probe("random", (5, 100, 1000, 5000), "100"),)),
+        Experiment("non-recursive", "paper", (Probe("random", (5, 100, 1000), "100"),)),
+        Experiment("recursive", "starved", (Probe("seen columns", (5, 100, 1000), "100", starved_problem),
+                                            Probe("random", (5,)))),
+        Experiment("non-recursive", "starved", (Probe("seen columns", (5, 100, 1000), "fails", starved_problem),
+                                                Probe("random", (5,)))),
+    ),
+)
 
 TASK = Task(
     name="addition",
@@ -397,17 +393,22 @@ TASK = Task(
     primitives=PRIMITIVES,
     arg_sizes=(4, 10, 1),
     obs_sizes=(11, 11, 11, 11),
-    formulations=FORMULATIONS,
+    reference_programs=ENTRY,
     make_env=lambda problem: ScratchPad(*problem),
-    reference=reference,
-    entry=lambda formulation: ("ADD", (0, 0, 0)),
-    output=_output,
     check=_check,
     parse_input=parse_input,
     random_problem=random_problem,
     training_set=training_set,
     training_sets=("paper", "starved"),
+    input_example="[96, 125]",
+    input_help="two non-negative integers (strings of digits for long ones)",
+    input_form=InputForm(("a", "b"), separator=" + ", hint="a number with the digits 0-9", ignore=" ,_"),
+    results=RESULTS,
     observation_fields=("in1", "in2", "carry", "out"),
     describe=describe,
     draw=draw,
 )
+
+# The reference trace of a problem, and the pad it leaves (built by `Task` from ENTRY and ScratchPad)
+reference = TASK.reference
+run_reference = TASK.run_reference

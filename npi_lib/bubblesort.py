@@ -1,5 +1,5 @@
 """Bubble sort on one row of values (Cai, Shin & Song 2017 §4.2, after Reed & de Freitas 2016 §4.3).
-Explained in lesson 02; learned by the NPI in lesson 06.
+Explained in lesson 02 (programs as execution traces).
 
 The array Q lives in cells 1..N of a row whose cells 0 and N+1 hold the start/end token. Three pointers
 walk the row: i1 and i2 compare and swap neighbours, i3 counts the passes. Two encoders show it to the NPI,
@@ -70,7 +70,7 @@ from functools import partial
 
 from .errors import ActionError, ProblemError
 from .task import Task
-from .trace import Trace, Tracer, frames, program
+from .trace import Tracer, frames, program
 
 I1, I2, I3 = 1, 2, 3  # pointer numbers, as the paper writes them: PTR(1, LEFT), SWAP(1, 2)
 POINTER_NAMES = {I1: "i1", I2: "i2", I3: "i3"}
@@ -356,34 +356,6 @@ def LSHIFT_recursive(t: Tracer, env: BubbleArray) -> None:
 ENTRY = {"non-recursive": BUBBLESORT, "partial": BUBBLESORT_partial, "recursive": BUBBLESORT_recursive}
 
 
-def reference(
-    problem: tuple[int, ...] | list[int],
-    formulation: str = "recursive",
-    record_states: bool = True,
-    compare: bool = False,
-) -> Trace:
-    """The reference trace of one sort; `compare=True` records the comparison encoder's observations.
-
-    >>> trace = reference((2, 1), "non-recursive")
-    >>> [s.name for s in trace.root.children]
-    ['BUBBLE', 'RESET', 'NOP']
-    """
-    task = TASK_COMPARE if compare else TASK
-    task.check_formulation(formulation)
-    env = BubbleArray(problem, compare=compare)
-    return Tracer(env, task.name, record_states=record_states).run(ENTRY[formulation])
-
-
-def run_reference(
-    problem: tuple[int, ...] | list[int], formulation: str = "recursive", compare: bool = False
-) -> BubbleArray:
-    """The environment after the reference program ran on it."""
-    task = TASK_COMPARE if compare else TASK
-    env = BubbleArray(problem, compare=compare)
-    Tracer(env, task.name, record_states=False).run(ENTRY[task.check_formulation(formulation)])
-    return env
-
-
 # ---------------------------------------------------------------------------------------------- training sets
 def compswap_pairs(problems: list[tuple[int, ...]]) -> set[tuple[int, int]]:
     """The (Q[i1], Q[i2]) cells COMPSWAP meets: the only decision whose outcome depends on the digits.
@@ -416,7 +388,7 @@ def decisions(
     >>> sorted(obs for prog, obs in decisions((2, 1)) if prog == "COMPSWAP")
     [(2, 1, 0), (10, 2, 0)]
     """
-    trace = reference(problem, formulation, record_states=False, compare=compare)
+    trace = (TASK_COMPARE if compare else TASK).reference(problem, formulation, record_states=False)
     return {(f.program, s.obs) for f in frames(trace) for s in f.steps}  # type: ignore[misc]
 
 
@@ -493,16 +465,8 @@ def draw(state: ArrayState, ax=None, title: str = ""):
     return draw_grid([state.cells()], ["Q"], pointers, ax=ax, title=title)
 
 
-def _output(env: BubbleArray) -> list[int]:
-    return env.output()
-
-
 def _check(problem: tuple[int, ...], output: object) -> bool:
     return isinstance(output, (list, tuple)) and list(output) == sorted(problem)
-
-
-def _entry(formulation: str) -> tuple[str, tuple[int, ...]]:
-    return "BUBBLESORT", (0, 0, 0)
 
 
 TASK = Task(
@@ -511,15 +475,14 @@ TASK = Task(
     primitives=PRIMITIVES,
     arg_sizes=(4, 3, 1),
     obs_sizes=(EDGE + 1, EDGE + 1, 2),
-    formulations=FORMULATIONS,
+    reference_programs=ENTRY,
     make_env=BubbleArray,
-    reference=reference,
-    entry=_entry,
-    output=_output,
     check=_check,
     parse_input=parse_input,
     random_problem=random_problem,
     training_set=training_set,
+    input_example="[3, 1, 2]",
+    input_help="digits 0-9",
     observation_fields=("Q[i1]", "Q[i2]", "i3==length"),
     describe=describe,
     draw=draw,
@@ -532,8 +495,12 @@ TASK_COMPARE = replace(
     name="bubblesort-compare",
     obs_sizes=(2, 2, 2, 2),
     make_env=partial(BubbleArray, compare=True),
-    reference=partial(reference, compare=True),
     parse_input=parse_input_compare,
     training_set=training_set_compare,
+    input_help="any integers",
     observation_fields=("Q[i1]<=Q[i2]", "i1 on value", "i2 on value", "i3==length"),
 )
+
+# The reference trace of an array, and the row it leaves (built by `Task` from ENTRY and BubbleArray)
+reference = TASK.reference
+run_reference = TASK.run_reference

@@ -214,6 +214,6 @@ def shipped_checkpoint(task: str, formulation: str = "recursive", train_set: str
 
 
 def _task_names() -> list[str]:
-    from .task import TASK_MODULES
+    from .task import task_names
 
-    return list(TASK_MODULES)
+    return list(task_names())

@@ -29,11 +29,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-from .interpreter import Controller, run
+from .interpreter import StepFunction, as_step_function, run
 from .model import NPI
 from .task import Task, get_task
 from .trace import first_difference
-from .training import default_formulation, progress_reporter
+from .progress import progress_reporter
 
 ProblemSource = Callable[[int, random.Random], Any] | Mapping[int, list]
 
@@ -66,7 +66,7 @@ def problems_for(task: Task, sizes: Iterable[int], per_size: int = 30, seed: int
 
 
 def evaluate(
-    model: NPI | Controller,
+    model: NPI | StepFunction,
     task: Task | str,
     formulation: str | None = None,
     sizes: Iterable[int] = (5, 10, 100),
@@ -93,9 +93,9 @@ def evaluate(
     `progress`: None, "bar" (a tqdm bar on stderr), "lines" (a printed line as each size is done) or a
     callable receiving an `EvalProgress` after every run.
     """
-    task = get_task(task) if isinstance(task, str) else task
-    formulation = task.check_formulation(formulation or default_formulation(task))
-    controller = model if isinstance(model, Controller) else Controller(model)
+    task = get_task(task)
+    formulation = task.formulation(formulation)
+    step_fn = as_step_function(model)  # one for all the runs: it caches its work per distinct input
     chosen = problems_for(task, sizes, per_size, seed, problems)
     report = progress_reporter(
         progress, sum(len(ps) for ps in chosen.values()), "evaluating", "run",
@@ -108,7 +108,7 @@ def evaluate(
         correct = halted = matched = steps = 0
         failures = []
         for i, problem in enumerate(batch):
-            result = run(controller, task, problem, formulation, reset=reset)
+            result = run(step_fn, task, problem, formulation, reset=reset)
             correct += bool(result.correct)
             halted += result.halted
             steps += result.steps

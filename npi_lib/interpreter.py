@@ -1,5 +1,5 @@
-"""Neural execution: a trained NPI runs a task on a live environment, with the RUN procedure of Reed & de
-Freitas (2016). Lessons 03 to 05.
+"""Neural execution: a step function runs a task on a live environment, with the RUN procedure of Reed &
+de Freitas (2016). Lessons 03 to 05.
 
     >>> from npi_lib.addition import TASK
     >>> from npi_lib.checkpoint import shipped_checkpoint
@@ -8,12 +8,17 @@ Freitas (2016). Lessons 03 to 05.
     >>> result.output, result.halted, result.steps, result.correct
     (221, True, 33, True)
 
-The loop is the paper's RUN, with its recursion replaced by an explicit stack of frames:
+The network's decisions come from a step function, step(obs, args, prog, state) -> ((ret, next_prog,
+next_args), new_state), state None for a fresh frame: for a trained `NPI`, its `npi_lib.model.FastStep`
+(`model.fast_step()`, made here when `execute` or `run` is given the model itself). Any function with
+that signature runs too, such as lesson 03's lookup table answering from a reference trace; this loop is
+lesson 03's RUN with its recursion replaced by an explicit stack of frames:
 
     push a frame for the entry program (fresh controller state)
     while the stack is not empty:
         frame = top of the stack
-        one NPI step: observe the environment, update the frame's state, read r, the next program, its args
+        one step: observe the environment, step(obs, frame's args, frame's program, frame's state)
+                  gives r, the next program and its args, and the frame's new state
         a primitive:  apply it to the environment; if r > 0.5 the frame returns (pop)
         a program:    push a frame for it (fresh state); when it returns, the caller continues, or also
                       returns if its call step carried r > 0.5 (a tail call)
@@ -29,127 +34,24 @@ Choices (lesson 03 explains them, tests/test_interpreter.py tests them):
   environment rejects (`ActionError`) also ends the run with `halted=False`.
 - `reset=False` hands the caller's controller state to the callee instead of a fresh one: the ablation
   of lesson 05 (the reset is what makes recursion generalize).
-- Speed: `Controller` holds the same weights as the `NPI`, arranged for one step at a time. The LSTM's
-  input fuse(f_enc(e, a), M_prog[p]) depends only on (observation, arguments, program), a small set, so
-  it is computed once per distinct triple and cached; the decoders f_end, f_prog·M_key and f_arg are
-  stacked into one matrix. A step is then two `torch.lstm_cell` calls and one matrix product: about
-  80 µs per step on one core, environment and trace included, for the default sizes; a 1,000-digit
-  addition (about 10,000 steps) takes 0.9 s (tools/bench_npi.py speed), within the course's 2 s budget.
+- The loop runs under `npi_lib.model.stepping`: torch's inference mode and one thread by default, the
+  settings of the check `npi_lib.training.step_errors` too, so that a check and a run compute alike.
+- Speed: a `FastStep` caches its work per distinct input and costs two `torch.lstm_cell` calls and one
+  matrix product per step; a 1,000-digit addition (about 10,000 steps) takes well under the course's
+  2 s budget on one core (`tools/bench_npi.py speed` measures it). Pass the same `FastStep` to several
+  runs to keep its cache (as `npi_lib.evaluation.evaluate` does).
 """
 
 from __future__ import annotations
 
-import inspect
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
-from torch import Tensor
-
 from .errors import ActionError
-from .model import NPI
+from .model import NPI, StepFunction, stepping
 from .task import Task, get_task
 from .trace import Environment, Step, Trace, pad_args
-from .training import default_formulation
-
-State = tuple[tuple[Tensor, Tensor], ...] | None  # per LSTM layer (h, c), each (1, H); None: a fresh frame
-
-
-# ---------------------------------------------------------------------------------------------- one step
-class Controller:
-    """An `NPI` prepared for fast step-by-step execution: the same weights, the same decisions.
-
-    `step(obs, args, prog, state)` returns (ret, next_program, next_args) and the frame's new state.
-    It copies the weights when it is made: after training the model further, make a new one.
-
-        >>> from npi_lib.addition import TASK
-        >>> from npi_lib.model import NPI, NPIConfig
-        >>> c = Controller(NPI.for_task(TASK, NPIConfig(hidden_size=8)))
-        >>> (ret, prog, args), state = c.step((6, 5, 10, 10), (0, 0, 0), 0, None)
-        >>> isinstance(ret, bool), 0 <= prog < len(TASK.programs), len(args), len(state)
-        (True, True, 3, 2)
-    """
-
-    def __init__(self, model: NPI):
-        self.model = model
-        lstm = model.f_lstm
-        with torch.no_grad():
-            # per layer: (W_ih, W_hh, b_ih, b_hh), as torch.lstm_cell takes them
-            self._layers = [
-                tuple(getattr(lstm, f"{name}_l{k}").detach().clone() for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
-                for k in range(model.config.lstm_layers)
-            ]
-            # decoders stacked: row 0 the return logit, then N program logits (M_key @ f_prog(h)), then args
-            prog_w = model.M_key @ model.f_prog.weight
-            prog_b = model.M_key @ model.f_prog.bias
-            self._w_out = torch.cat([model.f_end.weight, prog_w] + [f.weight for f in model.f_arg]).T.contiguous()
-            self._b_out = torch.cat([model.f_end.bias, prog_b] + [f.bias for f in model.f_arg]).unsqueeze(0)
-        n = model.n_programs
-        self._slices = [(1, 1 + n)]
-        for size in model.arg_sizes:
-            self._slices.append((self._slices[-1][1], self._slices[-1][1] + size))
-        zero = torch.zeros(1, model.config.hidden_size)
-        self._fresh = tuple((zero, zero) for _ in self._layers)
-        # The LSTM input x = ReLU(W_fuse [s; p] + b), with s = f_enc(one-hot codes), is computed once per
-        # distinct (observation, arguments, program) and cached. To compute it cheaply: the first layer of
-        # f_enc applied to one-hot codes is a sum of one weight column per field, and the program's share
-        # of the fusion layer, W_fuse[:, D:] @ M_prog[p] + b, is one row of a table.
-        with torch.no_grad():
-            enc1, enc2, fuse = model.f_enc[0], model.f_enc[2], model.fuse[0]
-            d = model.config.state_size
-            self._enc1_columns = enc1.weight.T.contiguous()
-            self._enc1_bias, self._enc2 = enc1.bias.clone(), (enc2.weight.clone(), enc2.bias.clone())
-            self._fuse_s = fuse.weight[:, :d].clone()
-            self._fuse_prog = (model.M_prog @ fuse.weight[:, d:].T + fuse.bias).clone()  # (N, fusion_size)
-        sizes = model.obs_sizes + model.arg_sizes
-        self._offsets = [sum(sizes[:i]) for i in range(len(sizes))]
-        self._cache: dict[tuple, Tensor] = {}
-
-    def step(self, obs: tuple[int, ...], args: tuple[int, ...], prog: int, state: State) -> tuple[tuple[bool, int, tuple[int, ...]], State]:
-        """One NPI step of a frame: (return?, next program id, next args), new state."""
-        x = self._cache.get((obs, args, prog))
-        if x is None:
-            x = self._core_input(obs, args, prog)
-        new_state = []
-        for weights, hc in zip(self._layers, state or self._fresh):
-            hc = torch.lstm_cell(x, hc, *weights)
-            new_state.append(hc)
-            x = hc[0]
-        out = torch.addmm(self._b_out, x, self._w_out)[0].tolist()
-        ret = out[0] > 0.0  # r = sigmoid(logit) > 0.5
-        prog_lo, prog_hi = self._slices[0]
-        nxt = _argmax(out, prog_lo, prog_hi) - prog_lo
-        nargs = tuple(_argmax(out, lo, hi) - lo for lo, hi in self._slices[1:])
-        return (ret, nxt, nargs + (0,) * (3 - len(nargs))), tuple(new_state)
-
-    def _core_input(self, obs: tuple[int, ...], args: tuple[int, ...], prog: int) -> Tensor:
-        """The LSTM's input fuse(f_enc(obs, args), M_prog[prog]) (as `NPI.core_input`), cached."""
-        self._check(obs, args, prog)
-        hot = torch.tensor([o + v for o, v in zip(self._offsets, obs + args)])
-        s = torch.relu(self._enc1_columns[hot].sum(0) + self._enc1_bias)
-        s = torch.addmv(self._enc2[1], self._enc2[0], s)
-        x = torch.relu(torch.addmv(self._fuse_prog[prog], self._fuse_s, s)).unsqueeze(0)
-        self._cache[(obs, args, prog)] = x
-        return x
-
-    def _check(self, obs: tuple[int, ...], args: tuple[int, ...], prog: int) -> None:
-        m = self.model
-        if not 0 <= prog < m.n_programs:
-            raise ValueError(f"program id {prog}: the model has programs 0..{m.n_programs - 1}")
-        if len(obs) != len(m.obs_sizes):
-            raise ValueError(f"observation {obs} has {len(obs)} fields; the model was built for {len(m.obs_sizes)}")
-        for i, (v, n) in enumerate(zip(obs, m.obs_sizes)):
-            if not 0 <= v < n:
-                raise ValueError(f"observation field {i} is {v} in {obs}; the model takes values 0..{n - 1} there")
-        for i, (v, n) in enumerate(zip(args, m.arg_sizes)):
-            if not 0 <= v < n:
-                raise ValueError(f"argument slot {i} is {v} in {args}; the model takes values 0..{n - 1} there")
-
-
-def _argmax(values: list[float], lo: int, hi: int) -> int:
-    """Index of the largest of values[lo:hi] (the first one on a tie, like torch.argmax)."""
-    return max(range(lo, hi), key=values.__getitem__)
 
 
 # ---------------------------------------------------------------------------------------------- running
@@ -187,12 +89,12 @@ class _Frame:
     prog: int
     args: tuple[int, ...]
     node: Step  # the call step whose children this frame records
-    state: State = None
+    state: Any = None  # the step function's state for this frame; None: fresh
     ret_after_call: bool = False  # the call step this frame is waiting on carried the return flag
 
 
 def execute(
-    model: NPI | Controller,
+    model: NPI | StepFunction,
     task: Task,
     env: Environment,
     program: str,
@@ -205,57 +107,51 @@ def execute(
     threads: int | None = 1,
 ) -> RunResult:
     """Run the network from `program(args)` on `env` (mutated in place) until the program returns or a
-    limit or an invalid action stops it. `threads`: torch threads for the run (one is fastest for one
-    small step at a time); None leaves torch's setting alone."""
-    controller = model if isinstance(model, Controller) else Controller(model)
+    limit or an invalid action stops it. `model`: an `NPI` (run by its `fast_step()`) or any step function
+    step(obs, args, prog, state) -> ((ret, next_prog, next_args), new_state). `threads`: torch threads
+    for the run (one is fastest for one small step at a time); None leaves torch's setting alone."""
+    step_fn = as_step_function(model)
     names = task.programs
     is_primitive = [name in task.primitives for name in names]
     root = Step(program, pad_args(args), children=[])
     trace = Trace(root, env.snapshot() if record_states else None, task.name)
     stack = [_Frame(task.program_id(program), pad_args(args), root)]
     steps, deepest, reason, halted = 0, 1, "", False
-    old_threads = torch.get_num_threads()
     start = time.perf_counter()
-    try:
-        if threads is not None:
-            torch.set_num_threads(threads)
-        with torch.inference_mode():
-            while True:
-                frame = stack[-1]
-                if steps >= max_steps:
-                    reason = f"step limit: {steps} steps without the entry program returning (max_steps={max_steps})"
+    with stepping(threads):
+        while True:
+            frame = stack[-1]
+            if steps >= max_steps:
+                reason = f"step limit: {steps} steps without the entry program returning (max_steps={max_steps})"
+                break
+            obs = env.observe()
+            (ret, nxt, nargs), frame.state = step_fn(obs, frame.args, frame.prog, frame.state)
+            steps += 1
+            name = names[nxt]
+            if is_primitive[nxt]:
+                step = Step(name, nargs, ret, obs)
+                frame.node.children.append(step)  # type: ignore[union-attr]
+                try:
+                    env.apply(name, nargs)
+                except ActionError as e:
+                    step.note = f"invalid action: {e}"
+                    reason = f"invalid action at step {steps}, {_spell(task, name, nargs)}: {e}"
                     break
-                obs = env.observe()
-                (ret, nxt, nargs), frame.state = controller.step(obs, frame.args, frame.prog, frame.state)
-                steps += 1
-                name = names[nxt]
-                if is_primitive[nxt]:
-                    step = Step(name, nargs, ret, obs)
-                    frame.node.children.append(step)  # type: ignore[union-attr]
-                    try:
-                        env.apply(name, nargs)
-                    except ActionError as e:
-                        step.note = f"invalid action: {e}"
-                        reason = f"invalid action at step {steps}, {_spell(task, name, nargs)}: {e}"
-                        break
-                    if record_states:
-                        step.state = env.snapshot()
-                    if ret and _return(stack, env, record_states):
-                        halted, reason = True, f"{program} returned"
-                        break
-                else:
-                    node = Step(name, nargs, ret, obs, children=[])
-                    frame.node.children.append(node)  # type: ignore[union-attr]
-                    if len(stack) >= max_depth:
-                        node.note = "not run: depth limit"
-                        reason = f"depth limit: {name} called at depth {len(stack)} (max_depth={max_depth})"
-                        break
-                    frame.ret_after_call = ret
-                    stack.append(_Frame(nxt, nargs, node, None if reset else frame.state))
-                    deepest = max(deepest, len(stack))
-    finally:
-        if threads is not None:
-            torch.set_num_threads(old_threads)
+                if record_states:
+                    step.state = env.snapshot()
+                if ret and _return(stack, env, record_states):
+                    halted, reason = True, f"{program} returned"
+                    break
+            else:
+                node = Step(name, nargs, ret, obs, children=[])
+                frame.node.children.append(node)  # type: ignore[union-attr]
+                if len(stack) >= max_depth:
+                    node.note = "not run: depth limit"
+                    reason = f"depth limit: {name} called at depth {len(stack)} (max_depth={max_depth})"
+                    break
+                frame.ret_after_call = ret
+                stack.append(_Frame(nxt, nargs, node, None if reset else frame.state))
+                deepest = max(deepest, len(stack))
     if record_states:
         root.state = env.snapshot()
     return RunResult(
@@ -287,7 +183,7 @@ def _spell(task: Task, name: str, args: tuple[int, ...]) -> str:
 
 
 def run(
-    model: NPI | Controller,
+    model: NPI | StepFunction,
     task: Task | str,
     problem: Any,
     formulation: str | None = None,
@@ -302,12 +198,12 @@ def run(
     the answer. Limits not given are set from the reference trace of the same problem: 4x its steps + 100
     and 4x its depth + 100 (so a long input gets proportionally more room, a runaway network a clear
     failure). `formulation` (default: the task's recursive one) chooses the entry program and the
-    reference: give the one the model was trained on."""
-    task = get_task(task) if isinstance(task, str) else task
-    formulation = task.check_formulation(formulation or default_formulation(task))
+    reference: give the one the model was trained on. `model`: an `NPI` or a step function (see `execute`)."""
+    task = get_task(task)
+    formulation = task.formulation(formulation)
     reference = None
     if max_steps is None or max_depth is None:
-        reference = reference_trace(task, problem, formulation)
+        reference = task.reference(problem, formulation, record_states=False)
         steps, depth = step_limits(reference)
         max_steps = steps if max_steps is None else max_steps
         max_depth = depth if max_depth is None else max_depth
@@ -333,8 +229,17 @@ def step_limits(reference: Trace) -> tuple[int, int]:
     return 4 * len(reference) + 100, 4 * depth + 100
 
 
-def reference_trace(task: Task, problem: Any, formulation: str) -> Trace:
-    """The reference trace, without per-step snapshots when the task allows it (long inputs stay cheap)."""
-    if "record_states" in inspect.signature(task.reference).parameters:
-        return task.reference(problem, formulation, record_states=False)  # type: ignore[call-arg]
-    return task.reference(problem, formulation)
+
+def as_step_function(model: NPI | StepFunction) -> StepFunction:
+    """The step function that runs `model`: an `NPI`'s `fast_step()`, or `model` itself if it is one.
+
+    >>> from npi_lib.model import NPIConfig
+    >>> from npi_lib.addition import TASK
+    >>> type(as_step_function(NPI.for_task(TASK, NPIConfig(hidden_size=8)))).__name__
+    'FastStep'
+    """
+    if isinstance(model, NPI):
+        return model.fast_step()
+    if not callable(model):
+        raise TypeError(f"expected an NPI or a step function step(obs, args, prog, state), got {type(model).__name__}")
+    return model

@@ -28,22 +28,32 @@ Choices where the papers are silent (lesson 03 explains them, tests/test_model.p
 - Program memory: M_prog (N x P) and M_key (N x K) are plain learned matrices, one row per program of the
   task (primitives included). Program logits are the dot products M_key @ k_t.
 - Sizes: the defaults of `NPIConfig` were chosen by measurement on recursive addition (`tools/bench_npi.py
-  sizes` prints the table). With LSTM layers of 64 units the model (107,000 parameters) learns the
-  paper set (seed 0: 46 epochs, 23 s of CPU on a busy machine) and adds 1,000-digit numbers without a
-  mistake. 128 units took 1.6 times the CPU time; 256 units (the paper's width, 900,000 parameters) 4
-  times, for the same accuracy, and run about four times slower (a 1,000-digit addition: 3.0 s against
-  0.74 s). (Earlier, before the code paths were pinned, 3 seeds each: 8-10 s, 12-16 s, 31-37 s.)
+  sizes` prints the table). With LSTM layers of 64 units (about 107,000 parameters) the model learns
+  the paper set and adds 1,000-digit numbers without a mistake; 128 units, or 256 (the paper's width,
+  about 900,000 parameters), reach the same accuracy for several times the CPU time and run slower.
 - The encoder is wider (256 hidden units): the last training steps to be learned are exceptions in
-  ADD1's digit table, and a wider encoder memorizes them sooner (an MLP trained on the table alone
-  needed half the steps with 256 hidden units as with 64). At execution time the encoder runs once per
-  distinct input (see `npi_lib.interpreter`), so its width costs nothing there.
+  ADD1's digit table, and a wider encoder memorizes them sooner. At execution time the encoder runs once
+  per distinct input (see `FastStep`), so its width costs nothing there.
+
+Two ways to run the same network:
+- `NPI.forward` takes whole frames at once, padded into a batch (B, T, ...): how training computes its
+  loss, with gradients.
+- `FastStep` (made by `NPI.fast_step()`) takes one step of one frame, with Python integers in and out:
+  `step(obs, args, prog, state) -> ((ret, next_prog, next_args), new_state)`, state None for a fresh
+  frame (h = 0). It is the step function of lesson 03's RUN loop, and the only one that makes decisions:
+  `npi_lib.interpreter` runs it, and `npi_lib.training.step_errors` checks training frames with it, so a
+  check and a run decide alike to the last bit. It is fast because the LSTM's input
+  fuse(f_enc(e, a), M_prog[p]) depends only on (observation, arguments, program), a small set, and is
+  computed once per distinct triple and cached; the decoders f_end, M_key·f_prog and f_arg are stacked
+  into one matrix; a step is then one `torch.lstm_cell` per layer and one matrix product. Its numbers
+  agree with `NPI.forward`'s to rounding (the sums are grouped differently), not bit for bit.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from typing import Iterator, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -218,6 +228,10 @@ class NPI(nn.Module):
         shape = (self.config.lstm_layers, batch, self.config.hidden_size)
         return torch.zeros(shape), torch.zeros(shape)
 
+    def fast_step(self) -> FastStep:
+        """This network as a step function for one frame at a time (see `FastStep`): what runs it."""
+        return FastStep(self)
+
 
 def parameter_count(model: nn.Module) -> int:
     """Number of trainable numbers in a model.
@@ -248,3 +262,150 @@ class LSTM(nn.LSTM):
     def forward(self, *args, **kwargs):  # type: ignore[override]
         with without_onednn():
             return super().forward(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------- one step at a time
+Decision = tuple[bool, int, tuple[int, int, int]]  # (return?, next program id, next arguments)
+FrameState = tuple[tuple[Tensor, Tensor], ...] | None  # per LSTM layer (h, c), each (1, H); None: a fresh frame
+StepFunction = Callable[[tuple[int, ...], tuple[int, ...], int, Any], tuple[Decision, Any]]
+"""What the RUN loop needs: step(obs, args, prog, state) -> ((ret, next_prog, next_args), new_state), with
+state None for a fresh frame. A `FastStep` is one; so is lesson 03's lookup-table oracle."""
+
+
+class FastStep:
+    """An `NPI` as a step function for one frame at a time: the same weights, arranged for speed.
+
+    `step(obs, args, prog, state)` takes the observation and the arguments as tuples of ints, the program
+    id and the frame's state (None for a fresh frame: h = 0), and returns ((ret, next_prog, next_args),
+    new_state): the return flag (r_t > 0.5, i.e. a positive logit), the argmax program and the argmax of
+    each argument slot (padded to 3 slots). `outputs` gives the logits behind a decision, `decide` turns
+    them into one. The weights are copied when it is made: after training the model further, make a new
+    one. Inputs the model was not built for raise ValueError.
+
+        >>> from npi_lib.addition import TASK
+        >>> step = NPI.for_task(TASK, NPIConfig(hidden_size=8)).fast_step()
+        >>> (ret, prog, args), state = step((6, 5, 10, 10), (0, 0, 0), 0, None)
+        >>> isinstance(ret, bool), 0 <= prog < len(TASK.programs), len(args), len(state)
+        (True, True, 3, 2)
+        >>> step((6, 5, 10, 11), (0, 0, 0), 0, None)
+        Traceback (most recent call last):
+        ...
+        ValueError: observation field 3 is 11 in (6, 5, 10, 11); the model takes values 0..10 there
+    """
+
+    def __init__(self, model: NPI):
+        self.model = model
+        m, c = model, model.config
+        with torch.no_grad():
+            # per LSTM layer: (W_ih, W_hh, b_ih, b_hh), as torch.lstm_cell takes them
+            names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            self._layers = [
+                tuple(getattr(m.f_lstm, f"{name}_l{k}").detach().clone() for name in names) for k in range(c.lstm_layers)
+            ]
+            # the decoders stacked: column 0 the return logit, then the N program logits (M_key @ f_prog(h)),
+            # then each argument slot's logits
+            weights = [m.f_end.weight, m.M_key @ m.f_prog.weight] + [f.weight for f in m.f_arg]
+            self._w_out = torch.cat(weights).T.contiguous()
+            self._b_out = torch.cat([m.f_end.bias, m.M_key @ m.f_prog.bias] + [f.bias for f in m.f_arg]).unsqueeze(0)
+            # The LSTM's input x = ReLU(W_fuse [s; p] + b), s = f_enc(one-hot codes), computed once per distinct
+            # (observation, arguments, program). Cheaply: f_enc's first layer applied to one-hot codes is a sum
+            # of one weight column per field, and the program's share of the fusion layer,
+            # W_fuse[:, D:] @ M_prog[p] + b, is one row of a table.
+            enc1, enc2, fuse, d = m.f_enc[0], m.f_enc[2], m.fuse[0], c.state_size
+            self._enc1_columns = enc1.weight.T.contiguous()
+            self._enc1_bias, self._enc2 = enc1.bias.clone(), (enc2.weight.clone(), enc2.bias.clone())
+            self._fuse_s = fuse.weight[:, :d].clone()
+            self._fuse_prog = (m.M_prog @ fuse.weight[:, d:].T + fuse.bias).clone()  # (N, fusion_size)
+        self._slices = [(1, 1 + m.n_programs)]  # where each decision's logits are in `outputs`
+        for size in m.arg_sizes:
+            self._slices.append((self._slices[-1][1], self._slices[-1][1] + size))
+        zero = torch.zeros(1, c.hidden_size)
+        self._fresh = tuple((zero, zero) for _ in self._layers)
+        sizes = m.obs_sizes + m.arg_sizes
+        self._offsets = [sum(sizes[:i]) for i in range(len(sizes))]
+        self._cache: dict[tuple, Tensor] = {}
+
+    def __call__(
+        self, obs: tuple[int, ...], args: tuple[int, ...], prog: int, state: FrameState
+    ) -> tuple[Decision, FrameState]:
+        """One NPI step of a frame: (return?, next program id, next args), and the frame's new state."""
+        out, state = self.outputs(obs, args, prog, state)
+        return self.decide(out), state
+
+    step = __call__
+
+    def outputs(
+        self, obs: tuple[int, ...], args: tuple[int, ...], prog: int, state: FrameState
+    ) -> tuple[Tensor, FrameState]:
+        """The step's logits in one row (1, 1 + N + sum(arg_sizes)): the end logit, the N program logits,
+        each slot's argument logits (`split` names them). And the frame's new state."""
+        x = self.core_input(obs, args, prog)
+        new_state = []
+        for weights, hc in zip(self._layers, state or self._fresh):
+            hc = torch.lstm_cell(x, hc, *weights)
+            new_state.append(hc)
+            x = hc[0]
+        return torch.addmm(self._b_out, x, self._w_out), tuple(new_state)
+
+    def decide(self, out: Tensor) -> Decision:
+        """Logits -> (return?, next program, next args): r_t > 0.5 (a positive logit) and the argmaxes."""
+        values = out[0].tolist()
+        (lo, hi), *arg_slices = self._slices
+        nargs = tuple(_argmax(values, a, b) - a for a, b in arg_slices)
+        nargs += (0,) * (3 - len(nargs))
+        return values[0] > 0.0, _argmax(values, lo, hi) - lo, nargs  # type: ignore[return-value]
+
+    def split(self, out: Tensor) -> StepOutput:
+        """The row of `outputs` as a `StepOutput` (batch of 1), to compare with `NPI.forward` or `NPI.step`."""
+        (lo, hi), *arg_slices = self._slices
+        return StepOutput(out[:, 0], out[:, lo:hi], [out[:, a:b] for a, b in arg_slices])
+
+    def core_input(self, obs: tuple[int, ...], args: tuple[int, ...], prog: int) -> Tensor:
+        """The LSTM's input fuse(f_enc(obs, args), M_prog[prog]) (as `NPI.core_input`), (1, fusion_size), cached."""
+        try:
+            x = self._cache.get((obs, args, prog))
+        except TypeError:  # lists, not tuples
+            obs, args = tuple(obs), tuple(args)
+            x = self._cache.get((obs, args, prog))
+        if x is None:
+            self._check(obs, args, prog)
+            hot = torch.tensor([o + v for o, v in zip(self._offsets, obs + args)])
+            s = torch.relu(self._enc1_columns[hot].sum(0) + self._enc1_bias)
+            s = torch.addmv(self._enc2[1], self._enc2[0], s)
+            x = torch.relu(torch.addmv(self._fuse_prog[prog], self._fuse_s, s)).unsqueeze(0)
+            self._cache[(obs, args, prog)] = x
+        return x
+
+    def _check(self, obs: tuple[int, ...], args: tuple[int, ...], prog: int) -> None:
+        m = self.model
+        if not 0 <= prog < m.n_programs:
+            raise ValueError(f"program id {prog}: the model has programs 0..{m.n_programs - 1}")
+        if len(obs) != len(m.obs_sizes):
+            raise ValueError(f"observation {obs} has {len(obs)} fields; the model was built for {len(m.obs_sizes)}")
+        if len(args) < len(m.arg_sizes):
+            raise ValueError(f"arguments {args} have {len(args)} slots; the model was built for {len(m.arg_sizes)}")
+        for what, values, sizes in (("observation field", obs, m.obs_sizes), ("argument slot", args, m.arg_sizes)):
+            for i, (v, n) in enumerate(zip(values, sizes)):
+                if not 0 <= v < n:
+                    raise ValueError(f"{what} {i} is {v} in {values}; the model takes values 0..{n - 1} there")
+
+
+def _argmax(values: list[float], lo: int, hi: int) -> int:
+    """Index of the largest of values[lo:hi] (the first one on a tie, like torch.argmax)."""
+    return max(range(lo, hi), key=values.__getitem__)
+
+
+@contextmanager
+def stepping(threads: int | None = 1) -> Iterator[None]:
+    """The settings every run of a step function uses (`npi_lib.interpreter.execute`, and the check
+    `npi_lib.training.step_errors`, so that they compute alike): `torch.inference_mode` and `threads`
+    torch threads (one is fastest for one small step at a time; None leaves torch's setting alone)."""
+    old = torch.get_num_threads()
+    try:
+        if threads is not None:
+            torch.set_num_threads(threads)
+        with torch.inference_mode():
+            yield
+    finally:
+        if threads is not None:
+            torch.set_num_threads(old)

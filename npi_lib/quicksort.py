@@ -1,5 +1,5 @@
 """Quicksort with Lomuto's partition (Cai, Shin & Song 2017 §4.4 and appendix).
-Explained in lesson 02; learned by the NPI in lesson 05.
+Explained in lesson 02 (programs as execution traces).
 
 The environment holds the array, two stacks Q_stackLo / Q_stackHi of pending (lo, hi) frames, and six
 pointers: p_lo, p_hi (the frame being sorted), p_stackLo, p_stackHi (the stack tops), p_pivot and p_j (the
@@ -101,7 +101,7 @@ from typing import Iterable, Sequence
 
 from .errors import ActionError, ProblemError
 from .task import Task, code_name
-from .trace import Trace, Tracer, frames, program
+from .trace import Tracer, frames, program
 
 INVALID = 10  # what a null pointer reads: no digit there
 EMPTY = None  # an empty stack cell
@@ -417,25 +417,6 @@ def STACK(t: Tracer, env: QuicksortEnv, op: int) -> None:
 ENTRY = {"non-recursive": QUICKSORT, "recursive": QUICKSORT_recursive}
 
 
-def reference(problem: Sequence[int], formulation: str = "recursive", record_states: bool = True) -> Trace:
-    """The reference trace of one sort.
-
-    >>> trace = reference([2, 1], "non-recursive")
-    >>> [s.name for s in trace.root.children]
-    ['WRITE', 'WRITE', 'STACK', 'PARTITION', 'STACK', 'STACK', 'STACK', 'STACK', 'NOP']
-    """
-    TASK.check_formulation(formulation)
-    env = QuicksortEnv(problem)
-    return Tracer(env, "quicksort", record_states=record_states).run(ENTRY[formulation])
-
-
-def run_reference(problem: Sequence[int], formulation: str = "recursive") -> QuicksortEnv:
-    """The environment after the reference program ran on it."""
-    env = QuicksortEnv(problem)
-    Tracer(env, "quicksort", record_states=False).run(ENTRY[TASK.check_formulation(formulation)])
-    return env
-
-
 # ---------------------------------------------------------------------------------------------- coverage
 Observation = tuple[int, ...]
 FrameInputs = tuple[str, tuple[int, ...], tuple[Observation, ...]]
@@ -483,7 +464,7 @@ def _patterns_universe(formulation: str) -> frozenset[FrameInputs]:
 def observation_universe(formulation: str = "recursive") -> frozenset:
     """Every (frame program, arguments, observation) triple that arrays of any length meet: 36 for the
     loop, 19 for the recursion."""
-    return frozenset(_triples(_patterns_universe(TASK.check_formulation(formulation))))
+    return frozenset(_triples(_patterns_universe(TASK.formulation(formulation))))
 
 
 def sequence_universe() -> frozenset[FrameInputs]:
@@ -606,17 +587,19 @@ TASK = Task(
     primitives=PRIMITIVES,
     arg_sizes=(6, 7, 1),
     obs_sizes=(2, 2, 2, 2),
-    formulations=FORMULATIONS,
+    reference_programs=ENTRY,
     make_env=QuicksortEnv,
-    reference=reference,
-    entry=lambda formulation: ("QUICKSORT", (0, 0, 0)),
-    output=lambda env: env.output(),
     check=_check,
     parse_input=parse_input,
     random_problem=random_problem,
     training_set=training_set,
-    training_sets=("paper",),
+    input_example="[3, 1, 2]",
+    input_help="digits 0-9",
     observation_fields=OBSERVATION_FIELDS,
     describe=describe,
     draw=draw,
 )
+
+# The reference trace of an array, and the environment it leaves (built by `Task` from ENTRY and QuicksortEnv)
+reference = TASK.reference
+run_reference = TASK.run_reference

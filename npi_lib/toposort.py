@@ -1,5 +1,5 @@
 """Topological sort by depth-first search (Cai, Shin & Song 2017 §4.3 and appendix).
-Explained in lesson 02; learned by the NPI in lesson 07.
+Explained in lesson 02 (programs as execution traces).
 
 A DFS from every white start vertex, with an explicit stack instead of recursion in Python: a white child
 turns grey, the active vertex is pushed and the child becomes active; when the active vertex has no white
@@ -532,25 +532,6 @@ def NEXT_START_recursive(t: Tracer, env: DagEnv) -> None:
 ENTRY = {"non-recursive": TOPOSORT, "recursive": TOPOSORT_recursive}
 
 
-def reference(problem: Graph, formulation: str = "recursive", record_states: bool = True) -> Trace:
-    """The reference trace of one topological sort.
-
-    >>> trace = reference(Graph(2), "non-recursive")
-    >>> [s.name for s in trace.root.children]
-    ['WRITE', 'WRITE', 'TRAVERSE', 'MOVE', 'NEXT_START', 'WRITE', 'WRITE', 'TRAVERSE', 'MOVE', 'NEXT_START', 'NOP']
-    """
-    TASK.check_formulation(formulation)
-    return Tracer(DagEnv(problem), "toposort", record_states=record_states).run(ENTRY[formulation])
-
-
-def run_reference(problem: Graph, formulation: str = "recursive") -> DagEnv:
-    """The environment after the reference program ran on it."""
-    env = DagEnv(problem)
-    Tracer(env, "toposort", record_states=False).run(ENTRY[TASK.check_formulation(formulation)])
-    return env
-
-
-# ---------------------------------------------------------------------------------------------- coverage
 def frame_inputs(trace: Trace) -> set[tuple[str, tuple[int, ...]]]:
     """Every (frame program, observation) pair of a trace; the frame program is spelled with its
     argument, so STACK(PUSH) and STACK(POP) count apart.
@@ -736,17 +717,20 @@ TASK = Task(
     primitives=PRIMITIVES,
     arg_sizes=(9, 3, 1),
     obs_sizes=(4, 4, 2),
-    formulations=FORMULATIONS,
+    reference_programs=ENTRY,
     make_env=DagEnv,
-    reference=reference,
-    entry=lambda formulation: ("TOPOSORT", (0, 0, 0)),
-    output=lambda env: env.output(),
     check=_check,
     parse_input=parse_input,
     random_problem=random_problem,
     training_set=training_set,
     training_sets=("paper", "starved"),
+    input_example='{"n": 3, "edges": [[1, 2]]}',
+    input_help="vertices 1..n, edges u -> v",
     observation_fields=("color_start", "color_next", "stack_empty"),
     describe=describe,
     draw=draw,
 )
+
+# The reference trace of a graph, and the environment it leaves (built by `Task` from ENTRY and DagEnv)
+reference = TASK.reference
+run_reference = TASK.run_reference

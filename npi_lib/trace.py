@@ -19,7 +19,7 @@ or "call this subprogram" (a node whose `children` are the steps of the callee's
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Protocol
 
 from .errors import TraceLimitError

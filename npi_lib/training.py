@@ -21,25 +21,32 @@ The recipe:
 6. Every `check_every` epochs, every training step is predicted with argmax (program, each argument)
    and r > 0.5; when all are right the run stops: the network reproduces its training traces.
 
-Choices where the papers are silent, each measured on addition (tools/bench_npi.py; lesson 04 tells the
-story). The epoch counts below were measured before npi_lib pinned torch's CPU code paths (see npi_lib's
-docstring); single runs now take other numbers of epochs, and `tools/bench_npi.py replay` remeasures.
+Two checks of every training step, with the same definition of a wrong step:
+- `step_errors` runs each frame, teacher-forced from a fresh state, through the step function that
+  neural execution runs (`npi_lib.model.FastStep`), so it takes exactly the interpreter's decisions: a
+  frame it finds right is one the network will run right. Lesson 05 proves a model correct with it.
+- `train` checks between epochs with `_batch_step_errors`, all frames at once through `NPI.forward`:
+  the same decisions except where a logit is within rounding of a tie, at a fraction of the cost
+  (`tools/bench_npi.py check` and `checktrain` measure both). When it finds every step right, `train`
+  confirms with `step_errors` before it stops, so a run reported perfect is one whose network executes
+  every training frame exactly.
+
+Choices where the papers are silent, each measured on addition (lesson 04 tells the story;
+`tools/bench_npi.py replay`, `starved` and `sizes` measure them: the epochs of one run depend on the seed,
+on torch's build and on its code paths, see npi_lib's docstring):
 - Optimizer: AdamW, lr 5e-3 decaying by 1% an epoch, mini-batches of 64 frames, gradient norm clipped
   to 1. [NPI]'s lr 1e-4 with batch size 1 would take hours; [CAI] gives no numbers.
-- Weight decay 0.1 (AdamW's). It pulls weights that no training step needs back toward zero. Measured
-  on the starved set, where a frame meets observations it never saw at that step (LSHIFT's last step
-  with digits left in the input rows, ADD's tail call with a full column): without weight decay 5
-  seeds of 8 went on to add long numbers built from seen columns; with it, 13 of 16. It also made
-  training on the paper set steadier: 34-50 epochs on 6 seeds, instead of 42-182. (These comparisons were
-  measured before npi_lib pinned torch's code paths; with the pinned paths, `tools/bench_npi.py starved`
-  finds 12 of 16 seeds that add long sums of seen columns.)
+- Weight decay 0.1 (AdamW's). It pulls weights that no training step needs back toward zero. That
+  matters on the starved set, where a frame meets observations it never saw at that step (LSHIFT's last
+  step with digits left in the input rows, ADD's tail call with a full column): most seeds then go on to
+  add long numbers built from seen columns (`tools/bench_npi.py starved` counts them).
 - Replaying mistakes: a frame with a wrong step at a check is trained on `replay_mistakes` (8) extra
   times per epoch until the next check, twice as often if it is still wrong then (at most 128). The
   last steps to be learned are rare exceptions: ADD1 on (9, 9, carry 1) must write 9 while every
   neighbouring column it has seen writes 8, and the paper set shows it once among 5,880 steps. Replay
-  is a frame-level form of [NPI]'s curriculum (which sampled programs by their error). On 3 seeds it
-  took the epochs to 100% from 108-182 down to 34-46 (CPU time 2.3x less). The loss of a step is
-  unchanged; only how often a frame is seen changes.
+  is a frame-level form of [NPI]'s curriculum (which sampled programs by their error); it cuts the
+  epochs to 100% several-fold (`tools/bench_npi.py replay` runs with and without). The loss of a step
+  is unchanged; only how often a frame is seen changes.
 - Initialization: the first layers start at unit scale (see `NPI._init_input_path`).
 - Runs are deterministic: a seed fixes the initial weights and the order of the mini-batches,
   `torch.use_deterministic_algorithms` is on during training, the global random state is left alone,
@@ -50,8 +57,8 @@ docstring); single runs now take other numbers of epochs, and `tools/bench_npi.p
 
 from __future__ import annotations
 
+import gc
 import math
-import sys
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -63,8 +70,9 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from .errors import ProblemError
-from .model import NPI, NPIConfig
+from .model import NPI, NPIConfig, StepFunction, stepping
 from .task import Task, get_task
+from .progress import progress_reporter
 from .trace import Frame, Trace, frames, pad_args
 
 DEFAULT_THREADS = 1  # measured: these small matrices gain nothing from a second thread; see `train`
@@ -171,9 +179,59 @@ def batch_loss(model: NPI, batch: FrameBatch) -> Tensor:
     return (step_losses(model, batch) * w).sum() / w.sum()
 
 
+def step_errors(model: NPI | StepFunction, batch: FrameBatch, *, threads: int | None = 1) -> Tensor:
+    """(U, T) bool: True where the network's decision at a real step of a frame is wrong: its program,
+    any of its arguments or its return flag differs from the target.
+
+    The decisions are the ones neural execution takes: each frame is run by the model's step function
+    (`NPI.fast_step()`, or `model` itself if it is a step function), from a fresh state, on the frame's
+    true inputs, under the interpreter's settings (`npi_lib.model.stepping`). Frames that begin with the
+    same (program, arguments, observations) share the steps of that beginning (a trie), and the step
+    function caches its work per distinct input, so a check costs one step per distinct prefix.
+    Real steps must come first in each row of the mask (as `encode_frames` makes them).
+    """
+    step = model.fast_step() if isinstance(model, NPI) else model
+    net = model if isinstance(model, NPI) else getattr(model, "model", None)
+    n_slots = len(net.arg_sizes) if isinstance(net, NPI) else 3  # the argument slots that are compared
+    obs, args, prog = batch.obs.tolist(), batch.args.tolist(), batch.prog.tolist()
+    next_prog, next_args, ret = batch.next_prog.tolist(), batch.next_args.tolist(), batch.ret.bool().tolist()
+    wrong = torch.zeros(batch.mask.shape, dtype=torch.bool)
+    # node of the trie: (parent node, the step's input) -> (node, state after the step, the step's decision)
+    trie: dict[tuple, tuple[int, Any, tuple]] = {}
+    with stepping(threads), _collector_paused():
+        for i, length in enumerate(batch.mask.sum(1).tolist()):
+            node, state = 0, None  # 0: the empty beginning, a fresh frame
+            for t in range(length):
+                key = (node, tuple(obs[i][t]), tuple(args[i][t]), prog[i][t])
+                hit = trie.get(key)
+                if hit is None:
+                    (r, p, a), new_state = step(key[1], key[2], key[3], state)
+                    hit = trie[key] = (len(trie) + 1, new_state, (r, p, list(a[:n_slots])))
+                node, state, (r, p, a) = hit
+                if r != ret[i][t] or p != next_prog[i][t] or a != next_args[i][t][:n_slots]:
+                    wrong[i, t] = True
+    return wrong & batch.mask
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off inside the block. `step_errors` makes thousands of small objects that
+    form no cycles and live until it returns; without this the collector scans the whole heap several
+    times per check, which cost about a third of its time."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 @torch.no_grad()
-def step_errors(model: NPI, batch: FrameBatch) -> Tensor:
-    """(U, T) bool: True where the argmax program, any argmax argument or the return flag is wrong."""
+def _batch_step_errors(model: NPI, batch: FrameBatch) -> Tensor:
+    """`step_errors` computed by `NPI.forward`, all frames at once: what `train` checks between epochs.
+    The same decisions as `step_errors` but where a logit is within rounding of a tie (see the module's
+    docstring)."""
     out = model(batch.obs, batch.args, batch.prog)
     wrong = out.prog_logits.argmax(-1) != batch.next_prog
     for slot, logits in enumerate(out.arg_logits):
@@ -182,8 +240,8 @@ def step_errors(model: NPI, batch: FrameBatch) -> Tensor:
     return wrong & batch.mask
 
 
-def step_accuracy(model: NPI, batch: FrameBatch) -> float:
-    """Fraction of the training steps (duplicates counted) on which every output is right."""
+def step_accuracy(model: NPI | StepFunction, batch: FrameBatch) -> float:
+    """Fraction of the training steps (duplicates counted) on which every decision is right (`step_errors`)."""
     w = batch.mask * batch.weight[:, None]
     return 1.0 - float((step_errors(model, batch) * w).sum() / w.sum())
 
@@ -250,11 +308,6 @@ class TrainResult:
         )
 
 
-def default_formulation(task: Task) -> str:
-    """The formulation used when none is given: "recursive" when the task has it, else its first one."""
-    return "recursive" if "recursive" in task.formulations else task.formulations[0]
-
-
 Progress = Callable[[TrainProgress], Any]
 
 
@@ -284,8 +337,8 @@ def train(
     progress  None, "bar" (a tqdm bar on stderr), "lines" (a printed line at every check of the step
               accuracy: what a notebook shows) or a callable receiving a `TrainProgress` every epoch
     """
-    task = get_task(task) if isinstance(task, str) else task
-    formulation = task.check_formulation(formulation or default_formulation(task))
+    task = get_task(task)
+    formulation = task.formulation(formulation)
     config = config or (model.config if model is not None else NPIConfig())
     if traces is None:
         if problems is None:
@@ -315,7 +368,9 @@ def train(
             schedule.step()
             checked = None
             if epoch % config.check_every == 0 or epoch == config.max_epochs:
-                errors = step_errors(model, data)
+                errors = _batch_step_errors(model, data)
+                if not errors.any():  # all right: confirm it on the path execution takes (a tie may differ)
+                    errors = step_errors(model, data)
                 replays = _replays(replays, errors.any(1), config.replay_mistakes)
                 w = data.mask * data.weight[:, None]
                 accuracy = checked = 1.0 - float((errors * w).sum() / w.sum())
@@ -426,46 +481,6 @@ def _warn_if_code_path_differs() -> None:
             "kernel) to get the same numbers.",
             stacklevel=3,
         )
-
-
-def progress_reporter(
-    progress: str | Callable[[Any], Any] | None,
-    total: int,
-    desc: str,
-    unit: str,
-    postfix: Callable[[Any], dict],
-    line: Callable[[Any], str | None],
-) -> Callable[[Any], None]:
-    """A function to call after every unit of work (and with None at the end) that shows progress as asked:
-    `progress` None (silent), "bar" (a tqdm bar of `total` units on stderr, `postfix(p)` beside it),
-    "lines" (prints `line(p)` whenever it is not None) or a callable (given each progress record).
-    Training and `npi_lib.evaluation` share it."""
-    if progress is None:
-        return lambda p: None
-    if callable(progress):
-        return lambda p: None if p is None else progress(p)
-    if progress == "lines":
-
-        def say(p: Any) -> None:
-            text = None if p is None else line(p)
-            if text is not None:
-                print(text, flush=True)
-
-        return say
-    if progress != "bar":
-        raise ValueError(f"progress must be None, 'bar', 'lines' or a callable; got {progress!r}")
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
-
-    def show(p: Any) -> None:
-        if p is None:
-            bar.close()
-            return
-        bar.update(1)
-        bar.set_postfix(postfix(p), refresh=False)
-
-    return show
 
 
 def _train_line(p: TrainProgress) -> str | None:

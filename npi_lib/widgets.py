@@ -7,6 +7,9 @@ network's trace beside the reference.
   selected step, the environment (drawn by `task.draw`) and the observation the encoder saw.
 - `CompareViewer` (lesson 05): the reference and the network's trace side by side, the first difference
   marked and one click away.
+- `playground(task, model)` (lesson 05, section 7): type a problem, run the network on it, compare its
+  trace with the reference. A task that declares an `input_form` gets a box per part of the problem
+  (`BoxesPlayground`: the two addends), any other one box of JSON (`Playground`).
 
 They all work on the one `Trace` type of `npi_lib.trace`, so they open Forth, RPN and task traces alike;
 the only machine-specific part is how a state is shown, a hook (`render_state` for HTML, `state_text` for
@@ -793,8 +796,8 @@ def _step_at(rows: TraceRows, other: TraceRows, index: int) -> str:
 class Playground(_Widget):
     """Type a problem, let a trained NPI solve it, and see its trace beside the reference one (lesson 05).
 
-    The problem is typed as JSON and read by the task's own `parse_input` (`[96, 125]` for addition,
-    `[3, 1, 2]` for bubble sort). ▶ run executes `npi_lib.interpreter.run` and shows the network's answer,
+    The problem is typed as JSON and read by the task's own `parse_input` (the task's `input_example`
+    shows the format). ▶ run executes `npi_lib.interpreter.run` and shows the network's answer,
     whether it is right, its number of steps, whether it stopped on its own, and a `CompareViewer` of the
     reference trace and the network's (first difference marked). The check box runs the network without
     the reset of its controller state at each call. Bad input gets the task's own error message in the
@@ -803,15 +806,12 @@ class Playground(_Widget):
     States (pictures of the environment) are recorded when the reference trace has at most `record_limit`
     steps; a problem whose reference needs more than `max_steps` steps is refused (it would take minutes).
 
-        >>> from npi_lib import addition
-        >>> p = Playground(addition.TASK, None, value="[96, 125")
+        >>> p = Playground("addition", None, value="[96, 125")
         >>> p.buttons["run"].click()
         >>> print(p.describe())
         input: [96, 125
         error: not valid JSON (Expecting ',' delimiter at character 8). Example: [96, 125]
     """
-
-    example = "[96, 125]"
 
     def __init__(
         self,
@@ -827,7 +827,8 @@ class Playground(_Widget):
 
         from .task import get_task
 
-        self.task = get_task(task) if isinstance(task, str) else task
+        self.task = get_task(task)
+        self.example = self.task.input_example
         self.model, self.formulation = model, formulation
         self.max_steps, self.record_limit = max_steps, record_limit
         self.result: Any = None  # the last RunResult
@@ -836,7 +837,7 @@ class Playground(_Widget):
         self.error = ""
         self.expected: Any = None  # the reference's answer to the last problem run
         self._controller: Any = None
-        self.inputs = self._make_inputs(w, self.example if value is None else value)
+        self.inputs = self._make_inputs(w, value)
         self.reset_box = w.Checkbox(value=reset, description="reset h at every call", indent=False,
                                     layout=w.Layout(width="auto"))
         self.buttons = {"run": w.Button(description="▶ run", button_style="primary", layout=w.Layout(width="6em"))}
@@ -847,10 +848,10 @@ class Playground(_Widget):
                               self.message, self.output])
         self.widget.add_class("npi-playground")
 
-    # -- input: one JSON text box here; AdditionPlayground has two number boxes
-    def _make_inputs(self, w: Any, value: str) -> dict[str, Any]:
-        return {"problem": w.Text(value=value, placeholder=self.example, description="problem",
-                                  layout=w.Layout(width="24em"))}
+    # -- input: one JSON text box here; BoxesPlayground has a box per part of the problem
+    def _make_inputs(self, w: Any, value: str | None) -> dict[str, Any]:
+        return {"problem": w.Text(value=self.example if value is None else value, placeholder=self.example,
+                                  description="problem", layout=w.Layout(width="24em"))}
 
     def set_input(self, text: str) -> None:
         """Type `text` into the problem box."""
@@ -895,20 +896,19 @@ class Playground(_Widget):
         self.output.children = (self.viewer.widget,)
 
     def _run(self, problem: Any) -> None:
-        from .interpreter import Controller, reference_trace, run, step_limits
-        from .training import default_formulation
+        from .interpreter import as_step_function, run, step_limits
 
-        formulation = self.task.check_formulation(self.formulation or default_formulation(self.task))
-        reference = reference_trace(self.task, problem, formulation)
+        formulation = self.task.formulation(self.formulation)
+        reference, final = self.task.traced(problem, formulation, record_states=False)
         if len(reference) > self.max_steps:
             raise _TooLong(f"this problem needs {len(reference):,} steps; the playground runs at most "
                              f"{self.max_steps:,}. Use npi_lib.interpreter.run for it.")
         record = len(reference) <= self.record_limit
         if record:  # the same trace again, with a picture of the environment after every step
             reference = self.task.reference(problem, formulation)
-        self.expected = _replay(self.task, problem, reference)
+        self.expected = self.task.output(final)
         if self._controller is None:  # built once: it caches the network's work per distinct input
-            self._controller = self.model if isinstance(self.model, Controller) else Controller(self.model)
+            self._controller = as_step_function(self.model)
         max_steps, max_depth = step_limits(reference)
         self.result = run(self._controller, self.task, problem, formulation, max_steps=max_steps,
                           max_depth=max_depth, reset=self.reset_box.value, record_states=record)
@@ -951,65 +951,65 @@ class Playground(_Widget):
         return "\n".join(parts)
 
 
-class AdditionPlayground(Playground):
-    """The playground for addition: two boxes for the addends instead of JSON (lesson 05).
+class BoxesPlayground(Playground):
+    """A playground with one text box per part of the problem, as the task's `input_form` declares (for
+    addition, a box for each addend instead of JSON). Box values are given by name: `a="96", b="125"`;
+    a box not given starts with its part of the task's `input_example`.
 
-        >>> from npi_lib import addition
-        >>> p = AdditionPlayground(addition.TASK, None, a="12", b="3x")
+        >>> p = BoxesPlayground("addition", None, a="12", b="3x")
         >>> p.buttons["run"].click()
         >>> p.error
         "addend 2 '3x' is not a number: write it with the digits 0-9 only"
     """
 
-    example = "96 + 125"
+    def __init__(self, task: Any, model: Any, formulation: str | None = None, **kwargs: Any):
+        import json
 
-    def __init__(self, task: Any, model: Any, formulation: str | None = None, a: str = "96", b: str = "125",
-                 **kwargs: Any):
-        self._initial = (a, b)
+        from .task import get_task
+
+        form = get_task(task).input_form
+        if form is None:
+            raise ValueError(f"task {get_task(task).name!r} declares no input_form: use Playground (one JSON box)")
+        example = json.loads(get_task(task).input_example)
+        self.form = form
+        self._initial = {box: str(kwargs.pop(box, part)) for box, part in zip(form.boxes, example)}
         super().__init__(task, model, formulation, **kwargs)
 
-    def _make_inputs(self, w: Any, value: str) -> dict[str, Any]:
-        a, b = self._initial
-        return {name: w.Text(value=v, placeholder="digits 0-9", description=name, layout=w.Layout(width="18em"))
-                for name, v in (("a", a), ("b", b))}
+    def _make_inputs(self, w: Any, value: str | None) -> dict[str, Any]:
+        return {name: w.Text(value=v, placeholder=self.form.hint, description=name, layout=w.Layout(width="18em"))
+                for name, v in self._initial.items()}
 
-    def set_input(self, a: Any, b: Any = None) -> None:  # type: ignore[override]
-        """Type the two addends (numbers or strings of digits)."""
-        self.inputs["a"].value, self.inputs["b"].value = _long_text(a, None), _long_text(b, None)
+    def set_input(self, *parts: Any) -> None:  # type: ignore[override]
+        """Type one value into each box, in order (numbers of any length are typed in full)."""
+        for name, part in zip(self.form.boxes, parts):
+            self.inputs[name].value = _long_text(part, None)
 
     def input_text(self) -> str:
-        return f"{self.inputs['a'].value} + {self.inputs['b'].value}"
+        return self.form.separator.join(self.inputs[name].value for name in self.form.boxes)
 
     def parse(self) -> Any:
-        a, b = (self.inputs[k].value.strip().replace(" ", "").replace(",", "").replace("_", "") for k in "ab")
-        for name, v in (("a", a), ("b", b)):
-            if not v:
-                raise ValueError(f"box {name} is empty: type a number with the digits 0-9")
-        return self.task.parse_input([a, b])
+        drop = str.maketrans("", "", self.form.ignore)
+        parts = [self.inputs[name].value.strip().translate(drop) for name in self.form.boxes]
+        for name, part in zip(self.form.boxes, parts):
+            if not part:
+                raise ValueError(f"box {name} is empty: type {self.form.hint}")
+        return self.task.parse_input(parts)
 
     def label(self, problem: Any) -> str:
-        return f"{_long_text(problem[0])} + {_long_text(problem[1])}"
+        return self.form.separator.join(_long_text(part) for part in problem)
 
 
 def playground(task: Any, model: Any, formulation: str | None = None, **kwargs: Any) -> Playground:
-    """A `Playground` for any task; for addition an `AdditionPlayground`, with a box for each addend."""
+    """A playground for any task: a `BoxesPlayground` when the task declares an `input_form` (addition: a
+    box per addend), else a `Playground` with one JSON box."""
     from .task import get_task
 
-    task = get_task(task) if isinstance(task, str) else task
-    cls = AdditionPlayground if task.name == "addition" else Playground
+    cls = BoxesPlayground if get_task(task).input_form is not None else Playground
     return cls(task, model, formulation, **kwargs)
 
 
 class _TooLong(ValueError):
     """A problem whose reference trace is longer than the playground's `max_steps`."""
-
-
-def _replay(task: Any, problem: Any, reference: Trace) -> Any:
-    """The right answer: the reference trace's primitives applied to a fresh environment."""
-    env = task.make_env(problem)
-    for name, args in reference.primitives():
-        env.apply(name, args)
-    return task.output(env)
 
 
 def _long_text(value: Any, limit: int | None = 60) -> str:

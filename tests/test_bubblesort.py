@@ -25,7 +25,7 @@ from npi_lib.bubblesort import (
 )
 from npi_lib.errors import ActionError, ProblemError
 from npi_lib.task import get_task
-from npi_lib.trace import Tracer, first_difference, frames, longest_frame
+from npi_lib.trace import Tracer, first_difference, longest_frame
 
 digit_arrays = st.lists(st.integers(0, 9), min_size=1, max_size=12)
 # small values make duplicates likely; big ones check that nothing assumes digits
@@ -44,7 +44,7 @@ def test_every_formulation_sorts_digits_like_python(values, formulation):
 @settings(max_examples=60, derandomize=True, deadline=None)
 @given(any_ints, st.sampled_from(FORMULATIONS))
 def test_comparison_encoder_sorts_any_integers_like_python(values, formulation):
-    env = run_reference(values, formulation, compare=True)
+    env = TASK_COMPARE.run_reference(values, formulation)
     assert TASK_COMPARE.output(env) == sorted(values)
 
 
@@ -203,7 +203,7 @@ def test_comparison_observation_is_four_bits_with_tokens_outside_every_value():
 @given(digit_arrays, st.booleans())
 def test_observations_fit_obs_sizes(values, compare):
     task = TASK_COMPARE if compare else TASK
-    for _, s in reference(values, "recursive", record_states=False, compare=compare).walk():
+    for _, s in task.reference(values, "recursive", record_states=False).walk():
         if s.obs is not None:
             assert len(s.obs) == len(task.obs_sizes) == len(task.observation_fields)
             assert all(0 <= o < size for o, size in zip(s.obs, task.obs_sizes))
@@ -231,7 +231,7 @@ def test_reference_programs_decide_from_the_observation_alone(values, formulatio
     env = BubbleArray(values, compare=compare)
     hidden = Tracer(ObservationOnly(env), record_states=False).run(bubblesort.ENTRY[formulation])
     assert env.output() == sorted(values)
-    assert first_difference(hidden, reference(values, formulation, compare=compare)) is None
+    assert first_difference(hidden, (TASK_COMPARE if compare else TASK).reference(values, formulation)) is None
 
 
 def test_both_encoders_give_the_programs_the_same_facts():

@@ -292,15 +292,3 @@ def test_a_corrupted_checkpoint_is_a_user_error(tmp_path):
 def test_a_checkpoint_of_another_formulation_is_refused(tiny_checkpoint):
     r = cli("eval", "addition", "--checkpoint", str(tiny_checkpoint), "--formulation", "non-recursive", "--sizes", "2")
     assert_user_error(r, "'recursive' formulation of addition, not 'non-recursive'")
-
-
-def test_reproduce_table_shows_ours_beside_the_paper():
-    from npi_lib.cli import format_reproduce_table
-
-    row = {
-        "formulation": "recursive", "train_set": "paper",
-        "training": {"n_problems": 200, "epochs": 40, "seconds": 12.3, "perfect": True},
-        "results": [{"problems": "random", "size": s, "accuracy": 1.0, "n": 30, "seconds": 1} for s in (5, 100)],
-    }
-    table = format_reproduce_table([row], 30)
-    assert "100 (100)" in table and "200 pb, 40 ep, 12 s" in table

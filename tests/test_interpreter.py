@@ -10,8 +10,8 @@ import torch
 
 from npi_lib.addition import TASK, ScratchPad, reference
 from npi_lib.checkpoint import shipped_checkpoint
-from npi_lib.interpreter import Controller, execute, run, step_limits
-from npi_lib.model import NPI, NPIConfig
+from npi_lib.interpreter import as_step_function, execute, run, step_limits
+from npi_lib.model import NPI, FastStep, NPIConfig
 from npi_lib.trace import first_difference, frames, timeline
 from npi_lib.training import collect_frames, encode_frames
 
@@ -64,19 +64,68 @@ def test_recorded_states_and_observations_match_the_reference(model):
     assert [s.obs for _, s in result.trace.walk()] == [s.obs for _, s in ref.walk()]
 
 
-def test_controller_decides_like_the_model_on_every_training_step(model):
+def test_the_step_function_decides_like_the_batched_model_on_every_training_step(model):
     traces = [reference(p) for p in [(96, 125), (5, 999), (70, 30)]]
     data = encode_frames(TASK, collect_frames(traces, dedup=False))
     with torch.no_grad():
         out = model(data.obs, data.args, data.prog)
-    controller = Controller(model)
+    step = model.fast_step()
     for i, frame in enumerate(f for t in traces for f in frames(t) if f.steps):
         state = None
-        for t, step in enumerate(frame.steps):
-            (ret, prog, args), state = controller.step(step.obs, frame.args, TASK.program_id(frame.program), state)
+        for t, s in enumerate(frame.steps):
+            (ret, prog, args), state = step(s.obs, frame.args, TASK.program_id(frame.program), state)
             assert ret == bool(out.end_logit[i, t] > 0)
             assert prog == int(out.prog_logits[i, t].argmax())
             assert list(args) == [int(a[i, t].argmax()) for a in out.arg_logits]
+
+
+def oracle(trace):
+    """Lesson 03's stand-in for a network: a lookup table; state = the frame's observations so far."""
+    table = {}
+    for frame in frames(trace):
+        for i, s in enumerate(frame.steps):
+            history = tuple(x.obs for x in frame.steps[: i + 1])
+            table[frame.program, frame.args, history] = (s.ret, TASK.program_id(s.next_program), s.next_args)
+
+    def step(obs, args, prog, state):
+        history = (state or ()) + (obs,)
+        return table[TASK.programs[prog], args, history], history
+
+    return step
+
+
+def test_any_step_function_runs_like_a_network():
+    ref = reference((314159, 271828))
+    result = run(oracle(ref), TASK, (314159, 271828))
+    assert result.correct and result.steps == len(ref)
+    assert first_difference(result.trace, ref) is None
+
+
+def test_an_npi_runs_through_its_fast_step(model):
+    step = as_step_function(model)
+    assert isinstance(step, FastStep) and as_step_function(step) is step
+    a, b = run(model, TASK, (507, 68)), run(step, TASK, (507, 68))
+    assert first_difference(a.trace, b.trace) is None and a.output == b.output == 575
+    with pytest.raises(TypeError, match="step function"):
+        run(42, TASK, (1, 2))
+
+
+def test_the_reset_gives_every_callee_a_fresh_state_and_reset_false_the_callers(model):
+    for reset in (True, False):
+        fast, seen = model.fast_step(), []
+
+        def step(obs, args, prog, state):
+            (ret, nxt, nargs), new_state = fast(obs, args, prog, state)
+            seen.append((TASK.programs[nxt] not in TASK.primitives, state, new_state))
+            return (ret, nxt, nargs), new_state
+
+        execute(step, TASK, ScratchPad(96, 125), "ADD", reset=reset)
+        after_calls = [(before[2], after[1]) for before, after in zip(seen, seen[1:]) if before[0]]
+        assert seen[0][1] is None and len(after_calls) > 3
+        if reset:
+            assert all(callee_state is None for _, callee_state in after_calls)
+        else:
+            assert all(callee_state is caller_state for caller_state, callee_state in after_calls)
 
 
 def test_reset_false_changes_what_the_network_does(model):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from npi_lib.addition import TASK
+from npi_lib.addition import TASK, reference
+from npi_lib.checkpoint import shipped_checkpoint
 from npi_lib.model import NPI, NPIConfig, parameter_count
+from npi_lib.trace import frames
 
 SMALL = NPIConfig(state_size=8, encoder_hidden=12, program_size=6, key_size=5, fusion_size=10, hidden_size=7)
 
@@ -108,3 +111,74 @@ def test_config_round_trips_through_a_plain_dict():
     c = NPIConfig(hidden_size=32, lr=0.01)
     assert NPIConfig.from_dict(c.to_dict()) == c
     assert NPIConfig.from_dict({"hidden_size": 32, "unknown": 1}) == NPIConfig(hidden_size=32)
+
+
+# ---------------------------------------------------------------------------------------------- the fast step
+@pytest.mark.parametrize("formulation", ["recursive", "non-recursive"])
+def test_the_fast_step_computes_what_the_batched_forward_computes(formulation):
+    """Training's loss uses `NPI.forward`, execution the `FastStep`: the same numbers up to rounding."""
+    model = shipped_checkpoint("addition", formulation).model
+    step = model.fast_step()
+    for frame in (f for p in [(96, 125), (5, 999), (70, 30)] for f in frames(reference(p, formulation)) if f.steps):
+        prog = TASK.program_id(frame.program)
+        obs = torch.tensor([[s.obs for s in frame.steps]])
+        args = torch.tensor([[frame.args] * len(frame.steps)])
+        with torch.no_grad():
+            whole = model(obs, args, torch.full(obs.shape[:2], prog))
+        state = None
+        for t, s in enumerate(frame.steps):
+            out, state = step.outputs(s.obs, frame.args, prog, state)
+            fast = step.split(out)
+            assert torch.allclose(fast.end_logit, whole.end_logit[:, t], atol=1e-5)
+            assert torch.allclose(fast.prog_logits, whole.prog_logits[:, t], atol=1e-5)
+            for a, b in zip(fast.arg_logits, whole.arg_logits):
+                assert torch.allclose(a, b[:, t], atol=1e-5)
+
+
+def test_the_fast_step_decides_by_argmax_and_a_positive_end_logit():
+    torch.manual_seed(0)
+    step = NPI.for_task(TASK, SMALL).fast_step()
+    out, _ = step.outputs((1, 2, 10, 10), (0, 0, 0), 1, None)
+    split = step.split(out)
+    ret, prog, args = step.decide(out)
+    assert ret == bool(split.end_logit[0] > 0)
+    assert prog == int(split.prog_logits[0].argmax())
+    assert list(args) == [int(a[0].argmax()) for a in split.arg_logits]
+    assert step((1, 2, 10, 10), (0, 0, 0), 1, None)[0] == step.step((1, 2, 10, 10), (0, 0, 0), 1, None)[0] == (ret, prog, args)
+
+
+def test_the_fast_step_caches_the_lstm_input_per_distinct_input():
+    model = NPI.for_task(TASK, SMALL)
+    step = model.fast_step()
+    x = step.core_input((1, 2, 10, 10), (3, 4, 0), 2)
+    assert step.core_input((1, 2, 10, 10), (3, 4, 0), 2) is x
+    with torch.no_grad():
+        batched = model.core_input(torch.tensor([[1, 2, 10, 10]]), torch.tensor([[3, 4, 0]]), torch.tensor([2]))
+    assert torch.allclose(x, batched, atol=1e-6)
+
+
+def test_the_fast_step_copies_the_weights_when_it_is_made():
+    model = NPI.for_task(TASK, SMALL)
+    step = model.fast_step()
+    before = step((1, 2, 10, 10), (0, 0, 0), 1, None)[0]
+    with torch.no_grad():
+        model.f_end.bias += 1000.0
+    assert step((1, 2, 10, 10), (0, 0, 0), 1, None)[0] == before
+    assert model.fast_step()((1, 2, 10, 10), (0, 0, 0), 1, None)[0][0] is True
+
+
+@pytest.mark.parametrize(
+    "obs, args, prog, message",
+    [
+        ((1, 2, 10, 10), (0, 0, 0), 99, "program id 99"),
+        ((1, 2, 10), (0, 0, 0), 1, "has 3 fields"),
+        ((1, 2, 10, 11), (0, 0, 0), 1, "observation field 3 is 11"),
+        ((1, 2, 10, -1), (0, 0, 0), 1, "observation field 3 is -1"),
+        ((1, 2, 10, 10), (4, 0, 0), 1, "argument slot 0 is 4"),
+        ((1, 2, 10, 10), (0, 0), 1, "have 2 slots"),
+    ],
+)
+def test_the_fast_step_refuses_inputs_the_model_was_not_built_for(obs, args, prog, message):
+    step = NPI.for_task(TASK, SMALL).fast_step()
+    with pytest.raises(ValueError, match=message):
+        step(obs, args, prog, None)

@@ -6,12 +6,15 @@ import pytest
 import torch
 
 from npi_lib.addition import TASK, reference
+from npi_lib.checkpoint import shipped_checkpoint
 from npi_lib.errors import ProblemError
-from npi_lib.model import NPI, NPIConfig
-from npi_lib.task import TASK_MODULES, get_task
-from npi_lib.trace import frames
+from npi_lib.interpreter import run
+from npi_lib.model import NPI, FastStep, NPIConfig
+from npi_lib.task import BUILTIN_TASKS, get_task
+from npi_lib.trace import first_difference, frames
 from npi_lib.training import (
     TrainProgress,
+    _batch_step_errors,
     batch_loss,
     collect_frames,
     encode_frames,
@@ -71,6 +74,87 @@ def test_step_errors_flags_a_wrong_return_flag():
     with torch.no_grad():
         model.f_end.bias += 1000.0  # now every step "returns"
     assert step_errors(model, data).any() and step_accuracy(model, data) < 1.0
+
+
+class Recording(FastStep):
+    """A FastStep that keeps the logits of every step it computes, by the frame's beginning: the program,
+    the arguments and the observations so far (what determines the state in a frame that starts afresh)."""
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.logits: dict[tuple, list] = {}
+        self._beginnings: dict[int, tuple] = {}  # id(state) -> (state, beginning); the state kept alive
+
+    def outputs(self, obs, args, prog, state):
+        out, new_state = super().outputs(obs, args, prog, state)
+        beginning = (prog, tuple(args)) if state is None else self._beginnings[id(state)][1]
+        beginning = beginning + (tuple(obs),)
+        self._beginnings[id(new_state)] = (new_state, beginning)
+        self.logits.setdefault(beginning, []).append(out)
+        return out, new_state
+
+
+@pytest.mark.parametrize("formulation", ["recursive", "non-recursive"])
+def test_the_check_takes_exactly_the_decisions_of_neural_execution(formulation):
+    """On every step of the paper set, the logits the interpreter computes when it runs the training
+    problems equal, bit for bit, those `step_errors` computes; and both say that every step is right."""
+    model = shipped_checkpoint("addition", formulation).model
+    problems = TASK.training_set("paper")
+    running, checking = Recording(model), Recording(model)
+    for problem in problems:
+        result = run(running, TASK, problem, formulation)
+        assert result.correct and first_difference(result.trace, result.reference) is None
+    data = encode_frames(TASK, collect_frames([TASK.reference(p, formulation) for p in problems]))
+    assert not step_errors(checking, data).any()
+    assert running.logits.keys() == checking.logits.keys()  # the same frames' beginnings, every step
+    assert len(checking.logits) > 3000
+    for beginning, outs in checking.logits.items():
+        assert len(outs) == 1  # the trie computes each beginning once
+        assert all(torch.equal(outs[0], out) for out in running.logits[beginning]), beginning
+
+
+def test_the_check_of_a_networks_own_run_finds_no_error_even_where_the_network_is_wrong():
+    """The starved model makes mistakes on longer sums; checked against the trace of its own run, every
+    one of its decisions is found again: the check decides as the run did."""
+    model = shipped_checkpoint("addition", "non-recursive", "starved").model
+    runs = [run(model, TASK, p, "non-recursive") for p in [(96, 125), (5678, 4321), (99, 1), (123456, 654321)]]
+    assert not all(r.correct for r in runs)
+    traces = [r.trace for r in runs if r.halted]
+    own = encode_frames(TASK, collect_frames(traces))
+    assert not step_errors(model, own).any()
+    refs = encode_frames(TASK, collect_frames([r.reference for r in runs]))
+    assert step_errors(model, refs).any()
+
+
+@pytest.mark.parametrize("train_set", ["paper", "starved"])
+def test_trainings_batched_check_flags_the_same_steps_on_the_shipped_models(train_set):
+    for formulation in ("recursive", "non-recursive"):
+        model = shipped_checkpoint("addition", formulation, train_set).model
+        data = encode_frames(TASK, collect_frames([TASK.reference(p, formulation) for p in TASK.training_set("paper")]))
+        exact = step_errors(model, data)
+        assert torch.equal(exact, _batch_step_errors(model, data))
+        assert exact.any() == (train_set == "starved")
+
+
+def test_the_check_takes_any_step_function():
+    trace = reference((96, 125))
+    table = {}
+    for frame in frames(trace):
+        for i, s in enumerate(frame.steps):
+            table[frame.program, frame.args, tuple(x.obs for x in frame.steps[: i + 1])] = (
+                s.ret, TASK.program_id(s.next_program), s.next_args)
+
+    def oracle(obs, args, prog, state):
+        history = (state or ()) + (obs,)
+        return table[TASK.programs[prog], args, history], history
+
+    data = encode_frames(TASK, collect_frames([trace], dedup=False))
+    assert not step_errors(oracle, data).any() and step_accuracy(oracle, data) == 1.0
+
+    def always_nop(obs, args, prog, state):
+        return (False, TASK.program_id("NOP"), (0, 0, 0)), None
+
+    assert step_errors(always_nop, data).sum() == sum(s.next_program != "NOP" or s.ret for f in frames(trace) for s in f.steps)
 
 
 def test_training_reaches_every_training_step_on_a_tiny_set():
@@ -145,7 +229,7 @@ def test_unknown_formulation_is_refused():
         train(TASK, "loopy", problems=[(1, 2)])
 
 
-@pytest.mark.parametrize("name", list(TASK_MODULES))
+@pytest.mark.parametrize("name", list(BUILTIN_TASKS))
 def test_every_task_trains_through_the_same_interface(name):
     task = get_task(name)
     problems = task.training_set("paper", 0)[:2]
@@ -159,3 +243,15 @@ def test_result_records_what_was_trained():
     assert (r.task, r.formulation, r.train_set, r.n_problems) == ("addition", "non-recursive", "custom", 1)
     assert r.summary()["n_frames"] == r.n_frames
     assert "addition non-recursive" in str(r)
+
+
+def test_training_stops_only_when_the_execution_path_agrees(monkeypatch):
+    """When the fast batched check finds every step right, `train` confirms with `step_errors` (the path
+    execution takes) before it stops: here the batched check is made to say "all right" at once, and the
+    untrained network's real mistakes keep it training until the budget ends, reported as not perfect."""
+    import npi_lib.training as training
+
+    monkeypatch.setattr(training, "_batch_step_errors", lambda model, data: torch.zeros(data.mask.shape, dtype=torch.bool))
+    result = train(TASK, "recursive", problems=[(96, 125)], config=NPIConfig(hidden_size=8, max_epochs=4, check_every=2))
+    assert result.epochs == 4 and not result.perfect and result.step_accuracy < 1.0
+    assert [epoch for epoch, _ in result.checks] == [2, 4]

@@ -339,7 +339,7 @@ def test_viewers_show_steps_without_states(viewer):
 
 
 # ---------------------------------------------------------------------------------------------- playground
-from npi_lib.widgets import AdditionPlayground, Playground, playground  # noqa: E402
+from npi_lib.widgets import BoxesPlayground, Playground, playground  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -366,7 +366,7 @@ def stuck_adder():
 
 def test_playground_runs_the_network_and_shows_its_answer_and_trace(tiny_adder):
     p = playground("addition", tiny_adder, "recursive", a="8", b="2")
-    assert isinstance(p, AdditionPlayground) and p.result is None
+    assert isinstance(p, BoxesPlayground) and p.result is None
     p.buttons["run"].click()
     text = p.describe()
     assert text.startswith("input: 8 + 2\nanswer: 10 (correct)\n")
@@ -396,16 +396,16 @@ def test_playground_shows_a_wrong_answer_and_where_the_traces_part(stuck_adder):
         ("-4", "5", "addend 1 '-4' is not a number: write it with the digits 0-9 only"),
     ],
 )
-def test_addition_playground_answers_bad_addends_with_a_message(stuck_adder, a, b, message):
-    p = AdditionPlayground(addition.TASK, stuck_adder, a=a, b=b)
+def test_boxes_playground_answers_bad_addends_with_a_message(stuck_adder, a, b, message):
+    p = BoxesPlayground(addition.TASK, stuck_adder, a=a, b=b)
     p.buttons["run"].click()  # never raises
     assert p.error == message and p.result is None and p.output.children == ()
     assert p.describe() == f"input: {a} + {b}\nerror: {message}"
     assert "⚠" in p.message.value
 
 
-def test_addition_playground_accepts_digit_groups():
-    p = AdditionPlayground(addition.TASK, None, a="1 000", b="2,500")
+def test_boxes_playground_drops_the_digit_group_separators_the_task_names():
+    p = BoxesPlayground(addition.TASK, None, a="1 000", b="2,500")
     assert p.parse() == (1000, 2500)
 
 
@@ -469,3 +469,15 @@ def test_playground_shortens_long_numbers_and_does_not_draw_long_runs(tiny_adder
     p.set_input(22, 33)
     p.buttons["run"].click()
     assert "not recorded" in p.viewer.panes["network"].view.value
+
+
+def test_the_task_chooses_the_playground_and_its_boxes():
+    from npi_lib import bubblesort
+
+    p = playground(addition.TASK, None)
+    assert type(p) is BoxesPlayground and list(p.inputs) == list(addition.TASK.input_form.boxes)
+    assert p.input_text() == "96 + 125"  # the task's input_example, one part per box
+    assert type(playground(bubblesort.TASK, None)) is Playground
+    assert playground(bubblesort.TASK, None).input_text() == bubblesort.TASK.input_example
+    with pytest.raises(ValueError, match="declares no input_form: use Playground"):
+        BoxesPlayground(bubblesort.TASK, None)

@@ -2,6 +2,8 @@
 
     .venv/bin/python tools/bench_npi.py targets      # the course's targets, from scratch (about 3 min)
     .venv/bin/python tools/bench_npi.py speed        # neural execution of a 1,000-digit addition, one core
+    .venv/bin/python tools/bench_npi.py check        # the check of every training step: step function vs batched
+    .venv/bin/python tools/bench_npi.py checktrain   # train the shipped configurations with each check (3 min)
     .venv/bin/python tools/bench_npi.py sizes        # hidden 64 / 128 / 256: training time and accuracy
     .venv/bin/python tools/bench_npi.py dedup        # epoch time with and without merging identical frames
     .venv/bin/python tools/bench_npi.py replay       # epochs to 100% with and without replaying mistakes
@@ -32,9 +34,9 @@ import torch  # noqa: E402
 from npi_lib.addition import TASK, coverage, starved_problem  # noqa: E402
 from npi_lib.checkpoint import save_checkpoint, shipped_path  # noqa: E402
 from npi_lib.evaluation import evaluate  # noqa: E402
-from npi_lib.interpreter import Controller, run  # noqa: E402
+from npi_lib.interpreter import run  # noqa: E402
 from npi_lib.model import NPIConfig, parameter_count  # noqa: E402
-from npi_lib.training import collect_frames, encode_frames, train, _one_epoch  # noqa: E402
+from npi_lib.training import _batch_step_errors, _one_epoch, collect_frames, encode_frames, step_errors, train  # noqa: E402
 
 SHIP = [("recursive", "paper"), ("non-recursive", "paper"), ("recursive", "starved"), ("non-recursive", "starved")]
 
@@ -87,11 +89,11 @@ def speed(args) -> None:
     model = shipped_checkpoint("addition", "recursive").model
     problem = TASK.random_problem(1000, random.Random(1))
     print(f"## speed ({load()}): one 1,000-digit addition, torch threads = 1")
-    for label, controller in (("cold cache", None), ("warm cache", Controller(model))):
-        if controller is not None:
-            run(controller, TASK, problem)  # fills the (observation, args, program) cache
+    for label, step in (("cold cache", None), ("warm cache", model.fast_step())):
+        if step is not None:
+            run(step, TASK, problem)  # fills the (observation, args, program) cache
         with Clock() as c:
-            result = run(controller or model, TASK, problem)
+            result = run(step or model, TASK, problem)
         assert result.correct
         us = 1e6 * c.wall / result.steps
         print(f"  {label}: {result.steps} steps in {c.wall:.2f} s wall ({c.cpu:.2f} s CPU): {us:.0f} µs per step")
@@ -99,6 +101,58 @@ def speed(args) -> None:
     with Clock() as c:
         ref = TASK.reference(problem, "recursive", record_states=False)
     print(f"  (the reference program alone: {len(ref)} steps in {c.wall:.2f} s)")
+
+
+def check(args) -> None:
+    """The check of every training step (`step_errors`: the step function the interpreter runs, frame by frame
+    over a trie of shared beginnings) against the batched check of `NPI.forward` (`train`'s check between
+    epochs): time on addition's paper set, and whether they flag the same steps."""
+    from npi_lib.checkpoint import shipped_checkpoint
+
+    print(f"## the check of every training step ({load()}), addition's paper set, shipped models, one thread")
+    torch.set_num_threads(1)
+    for formulation in ("recursive", "non-recursive"):
+        data = encode_frames(TASK, collect_frames([TASK.reference(p, formulation) for p in TASK.training_set("paper")]))
+        for train_set in ("paper", "starved"):
+            model = shipped_checkpoint("addition", formulation, train_set).model
+            times = {}
+            for name, fn in (("step function", step_errors), ("batched", _batch_step_errors)):
+                fn(model, data)  # warm up
+                with Clock() as c:
+                    for _ in range(3):
+                        errors = fn(model, data)
+                times[name] = (c.cpu / 3, errors)
+            (exact, e1), (batched, e2) = times["step function"], times["batched"]
+            same = bool(torch.equal(e1, e2))
+            print(f"  {formulation:>13} model trained on {train_set:<7}: {len(data)} frames, {int(data.mask.sum())} steps; "
+                  f"step function {exact:.3f} s, batched {batched:.3f} s CPU; wrong steps {int(e1.sum())} / {int(e2.sum())}, "
+                  f"same steps flagged: {same}")
+            record(section="check", formulation=formulation, model=train_set, frames=len(data), steps=int(data.mask.sum()),
+                   exact=round(exact, 4), batched=round(batched, 4), wrong_exact=int(e1.sum()), wrong_batched=int(e2.sum()), same=same)
+
+
+def checktrain(args) -> None:
+    """The four shipped configurations trained with train's batched check and with `step_errors` in its place:
+    epochs, CPU seconds, and whether the weights equal the shipped checkpoint's bit for bit."""
+    from npi_lib import training
+    from npi_lib.checkpoint import shipped_checkpoint
+
+    print(f"## training with each check ({load()}), seed 0, one thread")
+    batched = training._batch_step_errors
+    try:
+        for label, check in (("batched", batched), ("step function", step_errors)):
+            training._batch_step_errors = check
+            for formulation, train_set in SHIP:
+                shipped = shipped_checkpoint("addition", formulation, train_set)
+                with Clock() as c:
+                    r = train(TASK, formulation, train_set=train_set, seed=0)
+                same = all(torch.equal(x, y) for x, y in zip(shipped.model.state_dict().values(), r.model.state_dict().values()))
+                print(f"  {label:<13} {formulation:>13} {train_set:<8}: {r.epochs} epochs (shipped: {shipped.summary['epochs']}), "
+                      f"{c.cpu:.1f} s CPU, weights equal to the shipped ones: {same}")
+                record(section="checktrain", check=label, formulation=formulation, train_set=train_set, epochs=r.epochs,
+                       shipped_epochs=shipped.summary["epochs"], cpu=round(c.cpu, 2), same_weights=same)
+    finally:
+        training._batch_step_errors = batched
 
 
 def sizes(args) -> None:
@@ -188,7 +242,7 @@ def ship(args) -> None:
         record(section="ship", file=path.name, kb=round(path.stat().st_size / 1000), epochs=r.epochs, wall=round(c.wall, 1))
 
 
-SECTIONS = {"targets": targets, "speed": speed, "sizes": sizes, "dedup": dedup, "replay": replay, "starved": starved,
+SECTIONS = {"targets": targets, "speed": speed, "check": check, "checktrain": checktrain, "sizes": sizes, "dedup": dedup, "replay": replay, "starved": starved,
             "ship": ship}
 
 if __name__ == "__main__":

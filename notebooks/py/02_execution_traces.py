@@ -319,7 +319,8 @@ ex3 = check_function(
 # steps of one frame, two for every column done so far, while it trained on frames of at most nine
 # steps (three-digit sums). The recursive frames never grow. That is the heart of Cai, Shin & Song's
 # result: with recursion, every frame the network will ever run is one of a **finite** set of short step
-# sequences, so checking the network on all of them proves it correct on every input (later lessons).
+# sequences, so checking the network on all of them proves it correct on every input (lesson 05, section 5,
+# does it for addition).
 #
 # Below, one random problem per size (seeded) for each of the four tasks, and the longest frame of each
 # formulation's trace. Traces are recorded without state snapshots, which keeps a 1,000-digit addition

@@ -50,7 +50,7 @@ from npi_lib import addition
 from npi_lib.exercises import check_function, check_tensor_function, off_by_hint
 from npi_lib.interpreter import execute, run, step_limits
 from npi_lib.model import NPI, NPIConfig, parameter_count
-from npi_lib.task import TASK_MODULES, get_task
+from npi_lib.task import get_task, task_names
 from npi_lib.trace import Step, Trace, first_difference, frames, timeline
 from npi_lib.training import batch_loss, collect_frames, encode_frames, step_accuracy
 from npi_lib.widgets import CompareViewer
@@ -174,7 +174,7 @@ mistakes = [
 ]
 ex1 = check_function(
     "Exercise 1", one_hot_width, width_in_the_model,
-    [(get_task(name).obs_sizes, get_task(name).arg_sizes) for name in TASK_MODULES],
+    [(get_task(name).obs_sizes, get_task(name).arg_sizes) for name in task_names()],
     hint=off_by_hint(mistakes),
 )
 
@@ -521,7 +521,10 @@ plt.show()
 # %% [markdown]
 # ### The library's interpreter
 #
-# `npi_lib.interpreter.execute` runs the same loop with two differences that matter in practice.
+# `npi_lib.interpreter.execute` (and `run`, which sets up the pad first) runs the same loop, with the same
+# kind of step function: give it the oracle and it adds 96 + 125 exactly as `RUN` did. Given a network, it
+# takes the network's own step function, `model.fast_step()`, which computes what `model.step` computes,
+# one frame at a time and faster (lesson 05 uses it directly). Two differences matter in practice.
 #
 # - **An explicit stack instead of Python recursion.** A list holds one record per pending frame (its
 #   program, arguments, LSTM state, and whether the call step it waits on carried r = 1). A call pushes a
@@ -532,6 +535,10 @@ plt.show()
 #   steps or at `max_depth` nested frames, and also when the environment rejects an action (a pointer off the
 #   pad, a digit written to an input row). Each ends the run with `halted=False` and a reason. `run` sets the
 #   limits from the reference trace of the same problem: 4 × its steps + 100, 4 × its depth + 100.
+
+# %%
+by_library = run(oracle(trace), task, (96, 125))
+print("the oracle through run: sum", by_library.output, "· same trace as RUN's:", first_difference(by_library.trace, Trace(root)) is None)
 
 # %%
 print("reference: steps", len(trace), "· depth", max(d for d, _ in trace.walk()))

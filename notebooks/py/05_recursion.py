@@ -63,7 +63,7 @@ from npi_lib import addition
 from npi_lib.checkpoint import shipped_checkpoint
 from npi_lib.evaluation import evaluate
 from npi_lib.exercises import check_function, check_in_place, check_value, off_by_hint
-from npi_lib.interpreter import Controller, run
+from npi_lib.interpreter import run
 from npi_lib.plotting import plot_accuracy
 from npi_lib.trace import first_difference, format_frame, frames
 from npi_lib.training import collect_frames, encode_frames, step_errors, train
@@ -204,8 +204,8 @@ plt.show()
 # For addition in general the same holds with bigger numbers. `ADD1` has one frame per column it can
 # enter, 241 of them (lesson 02, section 10). `ADD` and `LSHIFT` have one frame per pair of adjacent columns
 # they can see, 241 columns times about a hundred next columns: some 24,000 each. Nearly 50,000 frames in
-# all, however long the numbers: a later lesson on verification builds V exactly and checks a trained model
-# on all of it (Cai, Shin & Song cover it with 20,181 test sums).
+# all, however long the numbers. Cai, Shin & Song check a trained model on all of them, covered by 20,181
+# test sums; section 5 does the same for a smaller world, where V has only 60 frames.
 #
 # ### Exercise 1 — the CARRY frames of V
 #
@@ -394,15 +394,16 @@ ex3 = check_in_place("Exercise 3", finish_frame, finish_frame_reference, [(stack
 
 # %% [markdown]
 # Here is the RUN loop with an explicit stack, using your `finish_frame` (or the reference, if you skipped
-# it). The network's decisions come from `Controller.step`, the library's fast version of one NPI step.
-# It runs the shipped model on a sum of 1,500 digits, far deeper than Python's recursion could go:
+# it). The network's decisions come from `shipped.model.fast_step()`: a step function as in lesson 03's RUN,
+# built for speed, and the one the library's `run` and its check of every frame use too. It runs the
+# shipped model on a sum of 1,500 digits, far deeper than Python's recursion could go:
 
 # %%
-def run_with_stack(controller, env, finish, max_steps=100_000):
+def run_with_stack(step, env, finish, max_steps=100_000):
     stack, steps = [Pending(task.program_id("ADD"), (0, 0, 0))], 0
     while stack and steps < max_steps:
         top = stack[-1]
-        (ret, nxt, args), top.state = controller.step(env.observe(), top.args, top.prog, top.state)
+        (ret, nxt, args), top.state = step(env.observe(), top.args, top.prog, top.state)
         steps += 1
         name = task.programs[nxt]
         if name in task.primitives:
@@ -417,7 +418,7 @@ def run_with_stack(controller, env, finish, max_steps=100_000):
 
 problem = addition.random_problem(1500, random.Random(7))
 pad = addition.ScratchPad(*problem)
-steps, left = run_with_stack(Controller(shipped.model), pad, ex3.use)
+steps, left = run_with_stack(shipped.model.fast_step(), pad, ex3.use)
 print(f"{steps:,} steps, frames left on the stack: {left}, sum correct: {pad.output() == sum(problem)}")
 
 # %% [markdown]

@@ -1,0 +1,204 @@
+"""Regenerating a paper's results table: `python -m npi_lib reproduce TASK` (or `all`).
+
+A task that declares `results` (a `npi_lib.task.PaperResults`: its experiments, their probes, the paper's
+numbers) gets them re-made from scratch: every model of the table is trained with the course's recipe
+(`npi_lib.training.train`, seed 0 by default), then run on 30 problems per size (`npi_lib.evaluation`),
+and the accuracies are printed beside the paper's. Nothing here knows a task: the rows come from the task.
+
+    >>> from npi_lib.task import Experiment, PaperResults, Probe
+    >>> results = PaperResults("Demo", "a paper", (Experiment("recursive", "paper", (Probe("random", (5,), "100"),)),))
+    >>> rows = [{"formulation": "recursive", "train_set": "paper",
+    ...          "training": {"n_problems": 4, "epochs": 6, "seconds": 1.2, "perfect": True},
+    ...          "results": [{"problems": "random", "size": 5, "accuracy": 1.0, "n": 30}]}]
+    >>> print(format_table({"task": "demo", "rows": rows, "per_size": 30, "seconds": 2.0}, results))
+    Demo: accuracy (%) on 30 problems per size; in brackets, a paper.
+    train: training problems, then the epochs and seconds until every training step was right.
+    <BLANKLINE>
+    formulation    train set problems                 5   train
+    -------------------------------------------------------------------------
+    recursive      paper     random           100 (100)   4 pb, 6 ep, 1 s
+    <BLANKLINE>
+    total time 2 s
+
+Work is spread over `workers` processes (default 2, one per core of a laptop): first the models are
+trained, then the evaluation, cut into chunks of at most 10 problems, longest first, so that every
+worker stays busy to the end. Workers are fresh interpreters ("spawn": forking a process that has used
+torch's threads can hang); they find the task by name, so a task of your own must be named in
+`NPI_LIB_TASKS` (see `npi_lib.task`), or run with `workers=1`, which runs everything in this process.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Callable
+
+from .errors import ProblemError
+from .task import ENV_VARIABLE, PaperResults, Task, get_task, shared_task_names
+
+CHUNK = 10  # problems per evaluation job
+
+
+def reproduce(
+    task: Task | str,
+    per_size: int = 30,
+    seed: int = 0,
+    workers: int = 2,
+    log: Callable[[str], Any] | None = None,
+) -> dict:
+    """Train and evaluate every experiment of `task.results`; a JSON-ready report:
+
+    {"task", "per_size", "seed", "seconds", "rows": [{"formulation", "train_set", "training" (the
+    training summary), "results": [{"problems", "size", "accuracy", "n"}, ...]}, ...]}
+
+    `log` receives a line of progress at every finished job (default: printed to stderr).
+    """
+    from .evaluation import problems_for
+
+    task = get_task(task)
+    results = _results(task)
+    if workers > 1 and (task.name not in shared_task_names() or get_task(task.name) is not task):
+        raise ProblemError(
+            f"task {task.name!r} is not found by name in a new process, so worker processes cannot run it: "
+            f"name its module in {ENV_VARIABLE} (see npi_lib.task), or reproduce with workers=1"
+        )
+    ref: Task | str = task if workers == 1 else task.name  # workers find the task by name
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    start = time.perf_counter()
+    experiments = results.experiments
+    log(f"{task.name}: training {len(experiments)} models, then evaluating them, {workers} at a time ...")
+    jobs = []  # (experiment index, probe label, size, problems)
+    for i, experiment in enumerate(experiments):
+        for probe in experiment.probes:
+            chosen = problems_for(task, probe.sizes, per_size, problems=probe.problems)
+            for size, problems in chosen.items():
+                jobs += [(i, probe.label, size, problems[k : k + CHUNK]) for k in range(0, len(problems), CHUNK)]
+    jobs.sort(key=lambda job: -job[2])  # the longest first
+
+    with _pool(workers) as pool:
+        trained: list[dict] = [{}] * len(experiments)
+        train_jobs = [(ref, e.formulation, e.train_set, seed) for e in experiments]
+        for i, model in pool.map_logged(_train_job, train_jobs):
+            trained[i] = model
+            t = model["summary"]
+            log(f"  trained {experiments[i].formulation} on {experiments[i].train_set!r}: {t['epochs']} epochs, "
+                f"{t['seconds']:.0f} s{'' if t['perfect'] else ' (not every training step right)'}")
+        counts: list[tuple[int, int]] = [(0, 0)] * len(jobs)
+        eval_jobs = [(ref, trained[i], size, problems) for i, _, size, problems in jobs]
+        for done, (k, count) in enumerate(pool.map_logged(_eval_job, eval_jobs), 1):
+            counts[k] = count
+            if done % max(1, len(jobs) // 10) == 0 or done == len(jobs):
+                log(f"  evaluated {done} of {len(jobs)} chunks of at most {CHUNK} problems")
+
+    rows = []
+    for i, experiment in enumerate(experiments):
+        row = {"formulation": experiment.formulation, "train_set": experiment.train_set,
+               "training": trained[i]["summary"], "results": []}
+        for probe in experiment.probes:
+            for size in probe.sizes:
+                mine = [c for job, c in zip(jobs, counts) if job[:3] == (i, probe.label, size)]
+                n, correct = sum(c[0] for c in mine), sum(c[1] for c in mine)
+                row["results"].append({"problems": probe.label, "size": size, "accuracy": correct / n, "n": n})
+        rows.append(row)
+    return {"task": task.name, "per_size": per_size, "seed": seed, "workers": workers,
+            "seconds": round(time.perf_counter() - start, 1), "rows": rows}
+
+
+def format_table(report: dict, results: PaperResults | None = None) -> str:
+    """A `reproduce` report as a text table: our accuracy (%) with the paper's in brackets."""
+    results = results or _results(get_task(report["task"]))
+    sizes = results.sizes
+    label_width = max([13] + [len(p.label) + 1 for e in results.experiments for p in e.probes])
+    lines = [
+        f"{results.title}: accuracy (%) on {report['per_size']} problems per size; in brackets, {results.source}.",
+        *([results.notes] if results.notes else []),
+        "train: training problems, then the epochs and seconds until every training step was right.",
+        "",
+    ]
+    header = f"{'formulation':<14} {'train set':<9} {'problems':<{label_width}}" + "".join(f"{s:>13}" for s in sizes)
+    lines += [header + "   train", "-" * (len(header) + 22)]
+    for experiment, row in zip(results.experiments, report["rows"]):
+        accuracy = {(r["problems"], r["size"]): r["accuracy"] for r in row["results"]}
+        t = row["training"]
+        train_text = f"{t['n_problems']} pb, {t['epochs']} ep, {t['seconds']:.0f} s" + ("" if t["perfect"] else " (not 100%)")
+        for i, probe in enumerate(experiment.probes):
+            cells = ""
+            for size in sizes:
+                if (probe.label, size) not in accuracy:
+                    cells += f"{'':>13}"
+                    continue
+                ours = f"{100 * accuracy[probe.label, size]:.1f}".removesuffix(".0")
+                cells += f"{ours + (f' ({probe.paper})' if probe.paper else ''):>13}"
+            first = i == 0
+            lines.append(
+                f"{experiment.formulation if first else '':<14} {experiment.train_set if first else '':<9} "
+                f"{probe.label:<{label_width}}{cells}" + (f"   {train_text}" if first else "")
+            )
+    workers = report.get("workers", 1)
+    lines += ["", f"total time {report['seconds']:.0f} s" + (f" ({workers} workers)" if workers > 1 else "")]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+# ---------------------------------------------------------------------------------------------- jobs
+def _results(task: Task) -> PaperResults:
+    if task.results is None:
+        from .task import task_names
+
+        have = [name for name in task_names() if get_task(name).results is not None]
+        raise ProblemError(f"task {task.name!r} declares no results to reproduce; these do: {', '.join(have) or 'none'}")
+    return task.results
+
+
+def _train_job(job: tuple[Task | str, str, str, int]) -> dict:
+    """Train one model (in a worker); its weights come back as plain tensors."""
+    from .training import train
+
+    name, formulation, train_set, seed = job
+    result = train(name, formulation, train_set=train_set, seed=seed)
+    return {"formulation": formulation, "summary": result.summary(), "config": result.config.to_dict(),
+            "weights": result.model.state_dict()}
+
+
+def _eval_job(job: tuple[Task | str, dict, int, list]) -> tuple[int, int]:
+    """Run one trained model on some problems (in a worker): (number of problems, number right)."""
+    from .evaluation import evaluate
+    from .model import NPI, NPIConfig
+
+    name, trained, size, problems = job
+    task = get_task(name)
+    model = NPI.for_task(task, NPIConfig.from_dict(trained["config"]))
+    model.load_state_dict(trained["weights"])
+    (record,) = evaluate(model, task, trained["formulation"], problems={size: problems})
+    return record["n"], record["correct"]
+
+
+class _pool:
+    """`workers` spawned processes, or this process alone (workers=1). `map_logged(f, jobs)` yields
+    (index, f(job)) as the jobs finish, in any order."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.executor: Any = None
+
+    def __enter__(self) -> _pool:
+        if self.workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(cancel_futures=True)
+
+    def map_logged(self, f: Callable, jobs: list):
+        if self.executor is None:
+            for i, job in enumerate(jobs):
+                yield i, f(job)
+            return
+        from concurrent.futures import as_completed
+
+        futures = {self.executor.submit(f, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()

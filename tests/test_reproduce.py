@@ -1,0 +1,92 @@
+"""Tests of npi_lib.reproduce: a paper's results table regenerated from what a task declares."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from npi_lib.errors import ProblemError
+from npi_lib.reproduce import format_table, reproduce
+from npi_lib.task import get_task
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def countdown(monkeypatch):
+    monkeypatch.syspath_prepend(str(TESTS))
+    import countdown_task
+
+    return countdown_task.TASK
+
+
+def test_reproduce_trains_and_probes_every_experiment_the_task_declares(countdown):
+    lines = []
+    report = reproduce(countdown, per_size=3, workers=1, log=lines.append)
+    assert report["task"] == "countdown" and report["per_size"] == 3
+    assert [(r["formulation"], r["train_set"]) for r in report["rows"]] == [("recursive", "paper"), ("loop", "paper")]
+    for row in report["rows"]:
+        assert row["training"]["n_problems"] == 4
+        assert [(r["problems"], r["size"], r["n"]) for r in row["results"]] == [("random", 2, 3), ("random", 50, 3)]
+        assert all(0.0 <= r["accuracy"] <= 1.0 for r in row["results"])
+    assert lines[0].startswith("countdown: training 2 models") and any("trained loop on 'paper'" in x for x in lines)
+    assert lines[-1] == "  evaluated 4 of 4 chunks of at most 10 problems"
+    table = format_table(report, countdown.results)
+    assert table.splitlines()[0] == "Countdown: accuracy (%) on 3 problems per size; in brackets, no paper."
+    assert "recursive      paper     random" in table and "4 pb," in table
+
+
+def test_the_table_puts_the_paper_in_brackets_and_leaves_missing_sizes_blank():
+    results = get_task("addition").results
+    rows = []
+    for e in results.experiments:
+        cells = [{"problems": p.label, "size": s, "accuracy": 1.0, "n": 30} for p in e.probes for s in p.sizes]
+        rows.append({"formulation": e.formulation, "train_set": e.train_set, "results": cells,
+                     "training": {"n_problems": 200, "epochs": 40, "seconds": 12.3, "perfect": e.train_set == "paper"}})
+    table = format_table({"task": "addition", "rows": rows, "per_size": 30, "seconds": 61, "workers": 2})
+    lines = table.splitlines()
+    assert "100 (100)" in table and "200 pb, 40 ep, 12 s" in table and "100 (fails)" in table
+    assert lines[-1] == "total time 61 s (2 workers)"
+    header = next(line for line in lines if line.startswith("formulation"))
+    assert header.split()[-5:] == ["5", "100", "1000", "5000", "train"]
+    starved_random = next(line for line in lines if line.strip().startswith("random") and "(" not in line)
+    assert starved_random.split() == ["random", "100"]  # only size 5, and no paper number for it
+    assert "(not 100%)" in table  # the starved rows were marked as not perfect
+
+
+def test_a_task_without_results_is_refused_with_the_list_of_those_with():
+    with pytest.raises(ProblemError, match="task 'quicksort' declares no results to reproduce; these do: addition"):
+        reproduce("quicksort", workers=1)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NPI_LIB_TASKS": "countdown_task", "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)])}
+    return subprocess.run([sys.executable, "-m", "npi_lib", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=300, stdin=subprocess.DEVNULL)
+
+
+def test_reproduce_from_the_command_line_in_worker_processes():
+    """Two spawned workers find the task through NPI_LIB_TASKS, like any task a reader adds."""
+    r = run_cli("reproduce", "countdown", "--per-size", "2", "--workers", "2", "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["task"] == "countdown" and report["workers"] == 2 and len(report["rows"]) == 2
+    assert "countdown: training 2 models" in r.stderr
+
+
+def test_reproduce_lists_the_tasks_with_results_and_refuses_others():
+    help_text = run_cli("reproduce", "--help").stdout
+    assert "tasks with a results table: addition, countdown" in help_text
+    r = run_cli("reproduce", "quicksort")
+    assert r.returncode == 2 and "invalid choice: 'quicksort'" in r.stderr
+
+
+def test_workers_need_a_task_they_can_find_by_name(countdown):
+    with pytest.raises(ProblemError, match="name its module in NPI_LIB_TASKS .* or reproduce with workers=1"):
+        reproduce(countdown, per_size=1, workers=2)
