@@ -292,8 +292,9 @@ def check_program(
     max_depth: int = 1_000,
 ) -> CheckResult:
     """Check a reference program written by the student, a function `PROG(t, env)` that records its steps
-    with `t.act` and `t.call` (lesson 02): run it and `reference` on fresh environments and compare the
-    traces step by step (name, arguments, return flag, nesting), then the environments they leave.
+    with `t.act` and `t.call` (docs/drafts/bubblesort.py uses it): run it and `reference` on fresh
+    environments and compare the traces step by step (name, arguments, return flag, nesting), then the
+    environments they leave.
 
     `cases` are (label, make_env) pairs; `make_env()` returns a fresh environment, once for each program.
     A runaway loop or recursion stops at `max_steps` steps or `max_depth` nested calls and is reported.
@@ -631,3 +632,185 @@ def check_in_place(
             continue
         return _wrong(exercise, reference, msg, hint, args, after_got, after_expected)
     return _all_right(exercise, student, cases)
+
+
+# ---------------------------------------------------------------------------------------------- Forth words
+def forth_reference(word: str) -> str:
+    """The reference definition of a Forth word that an exercise of lesson 01 asks for: the fallback of its
+    `check_forth_word`, kept here so that the notebook's check call does not show the answer.
+
+    >>> from npi_lib.forth import Forth
+    >>> Forth().run(forth_reference("cube") + " 3 CUBE .")
+    '27 '
+    """
+    definitions = {
+        "CUBE": ": CUBE ( n -- n*n*n )  DUP DUP * * ;",
+        "SUMTO": ": SUMTO ( n -- 0+1+...+n )  DUP 0> IF DUP 1- RECURSE + THEN ;",
+    }
+    if word.upper() not in definitions:
+        raise NpiLibError(f"no reference definition of {word!r}; the exercises define {', '.join(definitions)}")
+    return definitions[word.upper()]
+
+
+# ---------------------------------------------------------------------------------------------- lesson 05: the call stack
+def finish_frame_reference(stack: list) -> None:
+    """Lesson 05, exercise 3, kept here so that the notebook does not show the answer: pop the frame on top
+    of `stack` (it returned), then every caller waiting on a tail call (`.tail` true), down to the first
+    caller that still has steps to make.
+
+    >>> from types import SimpleNamespace as Frame
+    >>> stack = [Frame(tail=False), Frame(tail=True), Frame(tail=True), Frame(tail=False)]
+    >>> finish_frame_reference(stack)
+    >>> [frame.tail for frame in stack]
+    [False]
+    """
+    stack.pop()
+    while stack and stack[-1].tail:
+        stack.pop()
+
+
+def check_first_step_without_reset(exercise: str, student: Callable[[], Any], trace: Any) -> CheckResult:
+    """Lesson 05, exercise 5: the first step of `trace` (numbered as `Trace.walk` and the viewers number
+    them, the root call 0) at which a run without the reset can differ from one with it, whatever the
+    weights. Computed from the trace here, so that the notebook's check call does not show it.
+
+    >>> from npi_lib.addition import reference
+    >>> check_first_step_without_reset("ex", lambda: 1, reference((96, 125), "recursive")).passed
+    ❌ ex: you returned 1, expected 2. Step 1 is a decision of the root frame, which starts from h = 0 with or without the reset.
+    False
+    """
+    # every frame starts from h = 0 either way until the first step taken inside a called frame
+    expected = next(i for i, (depth, _) in enumerate(trace.walk()) if depth >= 2)
+
+    def hint(got: Any) -> str:
+        if not isinstance(got, int) or got <= 0:
+            return "Number the steps as the viewers do: the root call is step 0, and it decides nothing."
+        if got < expected:
+            return f"Step {got} is a decision of the root frame, which starts from h = 0 with or without the reset."
+        return "Look earlier: what does the reset change, and which is the first step that it can reach?"
+
+    return check_value(exercise, student, expected, hint=hint)
+
+
+# ---------------------------------------------------------------------------------------------- experiments
+def check_run(exercise: str, settings: dict[str, Any], ran: dict[str, Any], explain: Callable[[], str]) -> CheckResult:
+    """Check an exercise in which the reader changes a setting, runs an experiment and reads what comes out
+    (lesson 04: the size of a training set). Any setting is accepted, as long as the run really used it:
+    `settings` maps each name to the value the reader set, `ran` to the value read back from what the run
+    returned (a `TrainResult`, evaluation records). On a match the check prints `explain()`, what this run
+    shows; a mismatch means the experiment's cell was not run again after an edit.
+
+    >>> r = check_run("size", {"problems": 50}, {"problems": 50}, lambda: "50 problems cover 79 entries.")
+    ✅ size: a run with problems = 50. 50 problems cover 79 entries.
+    >>> r = check_run("size", {"problems": 100}, {"problems": 50}, lambda: "")
+    ❌ size: you set problems = 100, but the run used 50: run the experiment's cell again.
+    """
+    for name, value in settings.items():
+        if name not in ran or ran[name] != value:
+            used = f"used {ran[name]!r}" if name in ran else "does not say what it used"
+            return _report(exercise, False, False,
+                           f"you set {name} = {value!r}, but the run {used}: run the experiment's cell again.", explain)
+    done = ", ".join(f"{name} = {value!r}" for name, value in settings.items())
+    return _report(exercise, True, False, f"a run with {done}. {explain()}".strip(), explain)
+
+
+# ---------------------------------------------------------------------------------------------- lesson 03: a size of your own
+def check_width_experiment(
+    exercise: str,
+    student: Callable[[], Any],
+    hidden_size: int,
+    model: Any,
+    default_counts: dict[str, int],
+    counts: dict[str, int],
+    loss: float,
+    outcome: str,
+) -> CheckResult:
+    """Lesson 03, exercise 6: the reader builds an untrained NPI with `hidden_size` units per LSTM layer
+    (`model`, whose parameters per component are `counts`; the lesson's model has `default_counts`), runs it,
+    and names the components whose number of parameters changed. Any size passes, as long as `model` was
+    really built with it; then the check says what the run shows (its untrained `loss` and run `outcome`
+    included). Kept here so that the notebook's check call does not show the answer.
+
+    >>> from types import SimpleNamespace
+    >>> net = SimpleNamespace(config=SimpleNamespace(hidden_size=8))
+    >>> r = check_width_experiment("ex", lambda: {"f_lstm"}, 8, net, {"f_lstm": 9, "f_end": 3, "f_enc": 5},
+    ...                            {"f_lstm": 4, "f_end": 2, "f_enc": 5}, 6.3, "depth limit")
+    ❌ ex: f_end changed too: compare its two columns.
+    """
+    used = getattr(getattr(model, "config", None), "hidden_size", None)
+    if used != hidden_size:
+        return _report(exercise, False, False, f"you set hidden_size = {hidden_size!r}, but the model was built with "
+                       f"{used!r}: run the experiment's cell again.", lambda: set())
+    changed = {name for name in default_counts if counts.get(name) != default_counts[name]}
+    got, stop = _student_answer(exercise, student, lambda: changed, (), "your run")
+    if stop is not None:
+        return stop
+    got = set(got) if isinstance(got, (set, list, tuple, frozenset)) else got
+    if not isinstance(got, set) or not got <= set(default_counts):
+        return _report(exercise, False, False, f"you returned {_short(got)}; return a set of component names, "
+                       f"from {sorted(default_counts)}.", lambda: changed)
+    if got != changed:
+        extra, missing = sorted(got - changed), sorted(changed - got)
+        message = (f"{', '.join(extra)} kept {'its' if len(extra) == 1 else 'their'} size" if extra
+                   else f"{', '.join(missing)} changed too")
+        return _report(exercise, False, False, f"{message}: compare {'its' if len(extra + missing) == 1 else 'their'} "
+                       "two columns.", lambda: changed)
+    if not changed:
+        shows = (f"With hidden_size = {hidden_size} you rebuilt the lesson's own network: nothing changes. Pick "
+                 "another size to see which parts depend on H.")
+    else:
+        core = counts["f_lstm"] / default_counts["f_lstm"]
+        lucky = "right" in outcome and "wrong" not in outcome
+        shows = (f"f_lstm went from {default_counts['f_lstm']:,} to {counts['f_lstm']:,} parameters (× {core:.2f}): "
+                 "each gate's U is H × H, so the core grows almost like H² (the first layer's W, which reads the "
+                 "fused input, only like H). The decoders read h_t: they grow like H. The encoder, the fusion layer "
+                 "and the program memory work before the LSTM and never see h: they do not depend on its width. "
+                 + ("Untrained, it happened to add 96 + 125 correctly: chance, not knowledge. " if lucky else
+                    f"Untrained, it still fails ({outcome}). ")
+                 + f"Its loss is {loss:.2f}, against ln 7 + ln 4 + ln 10 + ln 2 = 6.33 for a uniform guess: a wider "
+                 "network has more room, not more knowledge; only training puts knowledge in.")
+    return _report(exercise, True, False, f"a run with hidden_size = {hidden_size}. {shows}", student)
+
+
+def check_rpn_by_hand(
+    exercise: str,
+    student: Callable[[], Any],
+    expression: str,
+    hint: Callable[[Any], str] | None = None,
+) -> CheckResult:
+    """Check a value worked out by hand for an RPN `expression` (lesson 01): the check evaluates it out of
+    the student's sight, so the exercise cell shows no way to the answer but the pencil.
+
+        >>> check_rpn_by_hand("Demo", lambda: 7, "3 4 +").passed
+        ✅ Demo: correct on all 1 test case.
+        True
+    """
+    from .rpn import evaluate_rpn  # lazy, like the other checks
+
+    return check_value(exercise, student, evaluate_rpn(expression), hint=hint)
+
+
+
+# ---------------------------------------------------------------------------------------------- lesson 05: frames never shown
+def unseen_frames_reference(task: Any, problem: Any, training_problems: Sequence[Any], formulation: str) -> dict[str, int]:
+    """Lesson 05, exercise 4, kept here so that the notebook does not show the answer: for each program, how
+    many distinct frames of `problem`'s reference trace (each as the network is given it: program,
+    arguments, observations step by step) appear in none of the training problems' traces; zero counts
+    left out.
+
+    >>> from npi_lib.addition import TASK
+    >>> unseen_frames_reference(TASK, (2, 3), [(2, 3)], "recursive")
+    {}
+    >>> sorted(unseen_frames_reference(TASK, (22, 33), [(2, 3)], "recursive").items())
+    [('ADD', 1), ('LSHIFT', 1)]
+    """
+    from collections import Counter
+
+    from .trace import frames  # lazy: keeps this module light
+
+    def frame_inputs(p: Any) -> set:
+        trace = task.reference(p, formulation, record_states=False)
+        return {(f.program, f.args, tuple(s.obs for s in f.steps)) for f in frames(trace)}
+
+    seen = set().union(*map(frame_inputs, training_problems))
+    return dict(Counter(program for program, _, _ in frame_inputs(problem) - seen))

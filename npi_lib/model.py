@@ -124,6 +124,11 @@ class StepOutput(NamedTuple):
     prog_logits: Tensor  # (..., N)      M_key @ k_t: the next program is the argmax
     arg_logits: list[Tensor]  # per slot (..., arg_sizes[i]): the next arguments are the argmaxes
 
+    @property
+    def return_probability(self) -> Tensor:
+        """r_t, the probability that the frame returns after this step (lesson 03, exercise 2)."""
+        return torch.sigmoid(self.end_logit)
+
 
 class NPI(nn.Module):
     """The NPI core for one task: f_enc, M_prog, M_key, f_lstm, f_end, f_prog, f_arg.

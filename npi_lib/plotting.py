@@ -326,3 +326,181 @@ def plot_frame_lengths(data: dict[str, Sequence[tuple[int, int]]], ax: Any = Non
     ax.grid(True, which="major", color="0.92")
     ax.legend(fontsize=8)
     return ax
+
+
+# ---------------------------------------------------------------------------------------------- the NPI (lesson 03)
+def _flow(ax: Any, nodes: dict[str, tuple[float, float, str]], edges: Sequence[tuple[str, str, str]],
+          functions: Sequence[str] = (), fontsize: int = 9) -> dict[str, Any]:
+    """Boxes joined by arrows: nodes maps a key to (x, y, text); edges are (from, to, label). The boxes named in
+    `functions` are filled blue (computations), the others white (values). Returns key -> text artist."""
+    box = {
+        k: ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, gid=k, bbox=dict(
+            boxstyle="round", ec="0.4", fc="#d6e6f5" if k in functions else "white"))
+        for k, (x, y, text) in nodes.items()
+    }
+    for a, b, label in edges:
+        ax.annotate("", (0.5, 0.5), (0.5, 0.5), box[b], box[a], arrowprops=dict(
+            arrowstyle="-|>", color="0.3", shrinkA=2, shrinkB=2,
+            patchA=box[a].get_bbox_patch(), patchB=box[b].get_bbox_patch()))
+        if label:
+            (xa, ya, _), (xb, yb, _) = nodes[a], nodes[b]
+            ax.text((xa + xb) / 2, (ya + yb) / 2 + 0.12, label, ha="center", va="bottom", fontsize=fontsize - 1,
+                    color=POINTER_COLORS[1], style="italic")
+    ax.set(xticks=[], yticks=[], frame_on=False)
+    return box
+
+
+def draw_npi_step(ax: Any = None) -> Any:
+    """One NPI step with its tensors' shapes as symbols (lesson 03, section 3): the observation and arguments
+    through f_enc, the program's row of M_prog, the fusion layer, the 2-layer LSTM and its state, the three
+    decoders. Computations are blue boxes, values white. Returns the axes.
+
+    >>> sorted(t.get_gid() for t in draw_npi_step().texts if t.get_gid())[:3]
+    ['A', 'E', 'F']
+    """
+    if ax is None:
+        ax = new_axes(12.0, 3.6)
+    nodes = {
+        "e": (0, 3, "$e_t$ observation (B, 4)"), "a": (0, 1.9, "$a_t$ arguments (B, 3)"),
+        "id": (0, 0.5, "program id (B,)"), "E": (2.8, 2.45, "$f_{enc}$: one-hot (B, W)\n→ MLP → $s_t$ (B, D)"),
+        "M": (2.8, 0.5, "$p_t = M_{prog}$[id]\n(B, P)"), "F": (5.3, 1.5, "fuse: concat (B, D+P)\n→ Linear+ReLU"),
+        "L": (7.6, 1.5, "$f_{lstm}$: LSTM\n2 layers × H"), "R": (10.4, 2.7, "$f_{end}$ → $r_t$ (B,)"),
+        "h": (7.6, 3, "$(h, c)_{t-1}$ → $(h, c)_t$\n(2, B, H) each"),
+        "K": (10.4, 1.5, "$f_{prog}$ → $k_t$ (B, K)\n$M_{key} k_t$ → (B, N)"),
+        "A": (10.4, 0.3, "$f_{arg}$ → $a_{t+1}$\none (B, size) per slot"),
+    }
+    edges = [(a, b, "") for a, b in map(str.split, "e E,a E,id M,E F,M F,F L,h L,L R,L K,L A".split(","))]
+    _flow(ax, nodes, edges, functions="EMFLRKA")
+    ax.set(xlim=(-1.3, 11.8), ylim=(-0.2, 3.4))
+    return ax
+
+
+def draw_lstm_cell(ax: Any = None) -> Any:
+    """One LSTM layer at one step (lesson 03, section 3): x_t and h_{t-1} feed the gates i, f, o and the
+    candidate g; c_t = f·c_{t-1} + i·g; h_t = o·tanh(c_t). On the right, two layers stacked: the second reads
+    the first one's h. Returns the axes.
+
+    >>> sorted(t.get_gid() for t in draw_lstm_cell().texts if t.get_gid() in ("i", "f", "g", "o"))
+    ['f', 'g', 'i', 'o']
+    """
+    if ax is None:
+        ax = new_axes(12.0, 3.8)
+    nodes = {
+        "x": (0, 2.6, "$x_t$: the layer's input"), "hp": (0, 1.0, "$h_{t-1}$: its output\nat the last step"),
+        "i": (3.0, 3.3, "input gate  $i = \\sigma(\\cdot)$"), "f": (3.0, 2.3, "forget gate  $f = \\sigma(\\cdot)$"),
+        "g": (3.0, 1.3, "candidate  $g = \\tanh(\\cdot)$"), "o": (3.0, 0.3, "output gate  $o = \\sigma(\\cdot)$"),
+        "cp": (5.8, 3.6, "$c_{t-1}$: the cell"), "c": (5.8, 2.3, "$c_t = f \\odot c_{t-1} + i \\odot g$"),
+        "h": (5.8, 0.3, "$h_t = o \\odot \\tanh(c_t)$"),
+        "x2": (9.7, 0.3, "fused input"), "l1": (9.7, 1.3, "layer 1: $(h^1, c^1)$"),
+        "l2": (9.7, 2.3, "layer 2: $(h^2, c^2)$"), "d": (9.7, 3.3, "decoders read $h^2$ = the paper's $h_t$"),
+    }
+    edges = [(a, b, "") for a, b in map(str.split, (
+        "x i,x f,x g,x o,hp i,hp f,hp g,hp o,cp c,i c,f c,g c,c h,o h,x2 l1,l1 l2,l2 d").split(","))]
+    _flow(ax, nodes, edges, functions="ifgo", fontsize=9)
+    ax.text(3.0, 3.85, "each: $W x_t + U h_{t-1} + b$, its own W, U, b", ha="center", fontsize=8, color="0.3")
+    ax.text(9.7, 3.85, "2 layers", ha="center", fontsize=9, weight="bold")
+    ax.axvline(8.1, color="0.85", lw=1)
+    ax.set(xlim=(-1.4, 11.6), ylim=(-0.2, 4.1))
+    return ax
+
+
+def draw_program_lookup(programs: Sequence[str] = (), primitives: Sequence[str] = (), ax: Any = None) -> Any:
+    """How one step's key becomes the next frame's program (lesson 03, section 6): k_t is scored against every
+    row of M_key, the argmax names program i; a primitive acts on the environment, any other program gets a
+    new frame whose p_t is row i of M_prog and whose LSTM state starts at zero. `programs` and `primitives`
+    (names) label the memory's rows. Returns the axes.
+
+    >>> ax = draw_program_lookup(["ADD", "WRITE"], ["WRITE"])
+    >>> [t.get_text().splitlines()[-1] for t in ax.texts if t.get_gid() in ("P", "C")]
+    ['(WRITE)', '(ADD)']
+    """
+    if ax is None:
+        ax = new_axes(12.0, 3.6)
+    half = (len(programs) + 1) // 2
+    rows = "".join(f"\n{', '.join(programs[k:k + half])}" for k in (0, half) if programs[k:k + half])
+    calls = [p for p in programs if p not in primitives]
+    nodes = {
+        "h": (0, 2.4, "$h_t$ of the\nrunning frame"), "k": (2.4, 2.4, "$k_t = f_{prog}(h_t)$"),
+        "s": (5.3, 2.4, f"$M_{{key}}[j] \\cdot k_t$: a score\nfor every program j{rows}"),
+        "i": (8.2, 2.4, "$i = $ argmax$_j$:\nthe next program"),
+        "P": (11.3, 3.6, "primitive: apply it to the\nenvironment, with $a_{t+1}$"
+              + (f"\n({', '.join(primitives)})" if primitives else "")),
+        "C": (11.3, 1.2, "program: push a frame with\nits own $p = M_{prog}[i]$, $a = a_{t+1}$\nand $(h, c) = 0$"
+              + (f"\n({', '.join(calls)})" if calls else "")),
+        "n": (5.3, 0.2, "the callee's first step"),
+    }
+    edges = [("h", "k", ""), ("k", "s", ""), ("s", "i", ""), ("i", "P", ""), ("i", "C", ""), ("C", "n", "")]
+    _flow(ax, nodes, edges, functions="ksC")
+    ax.annotate("", (0, 1.9), (4.0, 0.2), arrowprops=dict(arrowstyle="-|>", color="0.6", ls="--",
+                                                       connectionstyle="arc3,rad=-0.25"))
+    ax.text(1.9, 0.9, "it computes\nits own $h_t$", fontsize=8, color="0.4", ha="center")
+    ax.set(xlim=(-1.0, 13.4), ylim=(-0.4, 4.4))
+    return ax
+
+
+def call_stack_columns(trace: Any) -> list[tuple[list[str], bool, Any]]:
+    """For every step of an NPI trace, in execution order: the programs of the frames on the call stack (the
+    first call at the bottom, the frame making the step last), whether the step is its frame's first (made
+    from a fresh state h = 0), and the step itself.
+
+    >>> from npi_lib.trace import Step, Trace
+    >>> t = Trace(Step("ADD", children=[Step("ADD1", children=[Step("WRITE", ret=True)]), Step("NOP", ret=True)]))
+    >>> [(stack, fresh, s.name) for stack, fresh, s in call_stack_columns(t)]
+    [(['ADD'], True, 'ADD1'), (['ADD', 'ADD1'], True, 'WRITE'), (['ADD'], False, 'NOP')]
+    """
+    columns, path, made = [], [], {}  # path: the open calls by depth; made[d]: steps made so far at depth d
+    for depth, step in trace.walk():
+        if depth > 0:
+            columns.append((path[:depth], made.get(depth, 0) == 0, step))
+            made[depth] = made.get(depth, 0) + 1
+        if step.is_call:
+            path = path[:depth] + [step.name]
+            made[depth + 1] = 0  # a new frame: its first step comes from h = 0
+    return columns
+
+
+def draw_call_stack(trace: Any, ax: Any = None, describe: Any = None, max_columns: int = 40) -> Any:
+    """The call stack at every step of an NPI trace (lesson 03, section 6): one column per step, one box per
+    frame (the first call at the bottom); the frame making the step is filled, and "h=0" marks a frame's
+    first step, made from a fresh LSTM state. Under each column, the step it makes (⏎: its frame returns
+    after it). `describe(name, args)` spells arguments out, as in `draw_call_tree`. Returns the axes.
+
+    >>> from npi_lib.trace import Step, Trace
+    >>> t = Trace(Step("ADD", children=[Step("ADD1", children=[Step("WRITE", ret=True)]), Step("NOP", ret=True)]))
+    >>> ax = draw_call_stack(t)
+    >>> len(ax.patches), sum(x.get_text() == "h=0" for x in ax.texts)
+    (4, 2)
+    """
+    import matplotlib.patches as patches
+
+    from .trace import format_step
+
+    columns = call_stack_columns(trace)
+    shown, hidden = columns[:max_columns], len(columns) - min(len(columns), max_columns)
+    height = max((len(stack) for stack, _, _ in shown), default=1)
+    if ax is None:
+        ax = new_axes(max(4.0, 0.5 * len(shown) + 1.2), 0.55 * height + 2.4)
+    names = sorted({name for stack, _, _ in shown for name in stack})
+    color = {name: POINTER_COLORS[i % len(POINTER_COLORS)] for i, name in enumerate(names)}
+    for x, (stack, fresh, step) in enumerate(shown):
+        for level, name in enumerate(stack):
+            top = level == len(stack) - 1
+            ax.add_patch(patches.Rectangle((x - 0.42, level), 0.84, 0.9, facecolor=color[name] if top else "white",
+                                           edgecolor=color[name], lw=1.5, alpha=0.9))
+            ax.text(x, level + 0.45, name, ha="center", va="center", fontsize=6, rotation=90,
+                    color="white" if top else color[name], weight="bold" if top else "normal")
+        if fresh:
+            ax.text(x, len(stack) + 0.05, "h=0", ha="center", va="bottom", fontsize=6.5, color=POINTER_COLORS[1])
+    ax.set_xticks(range(len(shown)))
+    ax.set_xticklabels([format_step(s, describe) for _, _, s in shown], rotation=90, fontsize=7, family="monospace")
+    for label, (_, _, s) in zip(ax.get_xticklabels(), shown):
+        label.set_color(POINTER_COLORS[1] if s.ret else "black")
+    ax.tick_params(axis="x", length=0)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlim(-0.6, max(len(shown), 1) - 0.4)
+    ax.set_ylim(0, height + 0.6)
+    if hidden:
+        ax.set_xlabel(f"(… {hidden} more steps not drawn)", fontsize=8)
+    return ax

@@ -1,5 +1,5 @@
 """Topological sort by depth-first search (Cai, Shin & Song 2017 §4.3 and appendix).
-Explained in lesson 02 (programs as execution traces).
+A first look in lesson 02 (section 8); the details in docs/drafts/toposort.py.
 
 A DFS from every white start vertex, with an explicit stack instead of recursion in Python: a white child
 turns grey, the active vertex is pushed and the child becomes active; when the active vertex has no white
@@ -30,7 +30,8 @@ vertex i's next child to examine. The encoder sees three things only, never a ve
             WRITE(STACK_PUSH)
     ... (42 more steps)
 
-Choices where the papers are silent or loose (explained in lesson 02, tested in tests/test_toposort.py):
+Choices where the papers are silent or loose
+(explained in docs/drafts/toposort.py, tested in tests/test_toposort.py):
 - EXPLORE calls CHECK_CHILD at the end of *both* branches of its loop, not only after a POP. After a push
   the new active vertex starts at its first child, which may already be black; without CHECK_CHILD the
   next iteration would see "no white child" and finish the vertex too early. Example: edges 1→2, 1→4,

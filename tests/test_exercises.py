@@ -487,3 +487,116 @@ def test_in_place_check_falls_back_and_reports_crashes(capsys):
     assert not result.passed and not result.fallback
     out = capsys.readouterr().out
     assert "not attempted yet" in out and "with [False]: raised IndexError: pop index out of range" in out
+
+
+def test_forth_reference_passes_its_own_check_and_names_the_known_words(capsys):
+    from functools import partial
+
+    import pytest
+
+    from npi_lib.errors import NpiLibError
+    from npi_lib.exercises import check_forth_word, forth_reference
+
+    for word, cases, must_use in [
+        ("CUBE", [([2], [8]), ([-3], [-27])], []),
+        ("SUMTO", [([0], [0]), ([100], [5050])], ["RECURSE"]),
+    ]:
+        reference = partial(forth_reference, word)
+        assert check_forth_word(word, reference, reference, word, cases, must_use=must_use).passed
+    with pytest.raises(NpiLibError, match="no reference definition of 'SQUARE'; the exercises define CUBE, SUMTO"):
+        forth_reference("SQUARE")
+    capsys.readouterr()
+
+
+def test_lesson05_references_pop_tail_calls_and_find_the_first_step_of_a_callee(capsys):
+    from types import SimpleNamespace
+
+    from npi_lib.addition import reference
+    from npi_lib.exercises import check_first_step_without_reset, finish_frame_reference
+
+    stack = [SimpleNamespace(tail=t) for t in (True, False, True, True, False)]
+    finish_frame_reference(stack)
+    assert [frame.tail for frame in stack] == [True, False]  # stops at the first caller that was not a tail call
+    trace = reference((96, 125), "recursive")
+    assert check_first_step_without_reset("ex", lambda: 2, trace).passed
+    for wrong, words in [(0, "the root call is step 0"), (1, "root frame"), (5, "Look earlier")]:
+        assert not check_first_step_without_reset("ex", lambda: wrong, trace).passed
+        assert words in capsys.readouterr().out
+
+
+def test_lesson04_check_run_accepts_any_setting_the_run_really_used(capsys):
+    from npi_lib.exercises import check_run
+
+    for n in (20, 50, 200):
+        assert check_run("ex", {"problems": n, "seed": 1}, {"problems": n, "seed": 1}, lambda: "it shows ...").passed
+        assert f"a run with problems = {n}, seed = 1. it shows ..." in capsys.readouterr().out
+    stale = check_run("ex", {"problems": 100}, {"problems": 50}, lambda: "never printed")
+    out = capsys.readouterr().out
+    assert not stale.passed and "but the run used 50: run the experiment's cell again" in out and "never" not in out
+    assert not check_run("ex", {"problems": 100}, {}, lambda: "").passed
+    assert "does not say what it used" in capsys.readouterr().out
+
+
+def test_lesson03_width_experiment_accepts_any_size_the_model_was_built_with(capsys):
+    import torch
+
+    from npi_lib.addition import TASK
+    from npi_lib.exercises import check_width_experiment
+    from npi_lib.model import NPI, NPIConfig
+
+    def counts(net):
+        return {name: sum(p.numel() for p in child.parameters()) for name, child in net.named_children()} | {
+            "M_prog": net.M_prog.numel(), "M_key": net.M_key.numel()}
+
+    lesson = counts(NPI.for_task(TASK))
+    grown = {"f_lstm", "f_end", "f_prog", "f_arg"}
+    for size in (1, 16, 256):
+        torch.manual_seed(0)
+        net = NPI.for_task(TASK, NPIConfig(hidden_size=size))
+        assert check_width_experiment("ex", lambda: grown, size, net, lesson, counts(net), 6.4, "depth limit").passed
+        out = capsys.readouterr().out
+        assert f"a run with hidden_size = {size}." in out and "almost like H²" in out and "still fails (depth limit)" in out
+    same = NPI.for_task(TASK)
+    assert check_width_experiment("ex", lambda: set(), 64, same, lesson, counts(same), 6.4, "x").passed
+    assert "nothing changes" in capsys.readouterr().out
+    # a stale run, a wrong reading, not attempted
+    assert not check_width_experiment("ex", lambda: grown, 32, net, lesson, counts(net), 6.4, "x").passed
+    assert "but the model was built with 256: run the experiment's cell again" in capsys.readouterr().out
+    assert not check_width_experiment("ex", lambda: grown | {"f_enc"}, 256, net, lesson, counts(net), 6.4, "x").passed
+    assert "f_enc kept its size" in capsys.readouterr().out
+    assert not check_width_experiment("ex", lambda: {"f_lstm"}, 256, net, lesson, counts(net), 6.4, "x").passed
+    assert "f_arg, f_end, f_prog changed too" in capsys.readouterr().out
+
+    def not_yet():
+        raise NotImplementedError()
+
+    result = check_width_experiment("ex", not_yet, 256, net, lesson, counts(net), 6.4, "x")
+    assert result.fallback and result.use() == grown
+
+
+def test_rpn_by_hand_evaluates_the_expression_itself_and_keeps_the_hints(capsys):
+    from npi_lib.exercises import check_rpn_by_hand
+
+    assert check_rpn_by_hand("ex", lambda: 9, "2 3 4 * + 5 -").passed
+    result = check_rpn_by_hand("ex", lambda: 15, "2 3 4 * + 5 -", hint=lambda got: "infix order" if got == 15 else "")
+    assert not result.passed and "infix order" in capsys.readouterr().out
+
+
+def test_lesson05_unseen_frames_reference_counts_one_frame_per_column_and_per_pair_of_adjacent_columns():
+    import random
+
+    from npi_lib import addition
+    from npi_lib.exercises import unseen_frames_reference
+
+    rng = random.Random(0)
+    blank = addition.BLANK
+    for _ in range(20):  # with no training problems every frame is unseen: count them from the columns alone
+        problem = addition.random_problem(rng.randint(1, 6), rng)
+        cols = addition.columns(*problem)
+        pairs = set(zip(cols, cols[1:] + [(blank, blank, blank)]))  # what an ADD or LSHIFT frame sees
+        carrying = {col for col in cols if sum(0 if v == blank else v for v in col) >= 10}
+        expected = {"ADD": len(pairs) + 1, "ADD1": len(set(cols)), "LSHIFT": len(pairs), "CARRY": len(carrying)}
+        assert unseen_frames_reference(addition.TASK, problem, [], "recursive") == {k: v for k, v in expected.items() if v}
+        assert unseen_frames_reference(addition.TASK, problem, [problem], "non-recursive") == {}
+    starved = addition.training_set("starved")
+    assert unseen_frames_reference(addition.TASK, (822, 233), starved, "non-recursive") == {"ADD": 1, "LSHIFT": 2}

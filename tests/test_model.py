@@ -182,3 +182,11 @@ def test_the_fast_step_refuses_inputs_the_model_was_not_built_for(obs, args, pro
     step = NPI.for_task(TASK, SMALL).fast_step()
     with pytest.raises(ValueError, match=message):
         step(obs, args, prog, None)
+
+
+def test_the_return_probability_is_the_sigmoid_of_the_end_logit():
+    model = NPI.for_task(TASK, NPIConfig(hidden_size=8))
+    out = model.decode(torch.randn(3, 8, generator=torch.Generator().manual_seed(0)))
+    assert out.return_probability.shape == (3,)
+    assert torch.allclose(out.return_probability, 1 / (1 + torch.exp(-out.end_logit)))
+    assert ((out.return_probability > 0.5) == (out.end_logit > 0)).all()

@@ -197,3 +197,51 @@ def test_frame_lengths_use_log_log_over_decades_and_linear_otherwise():
 def test_draw_grid_draws_a_cell_per_value_and_a_frame_per_pointer_on_the_tape():
     ax = draw_grid([["1", "2"], ["3", "4"]], ["a", "b"], {"p": (0, 1), "off": (1, 5)})
     assert len(boxes(ax)) == 4 + 1
+
+
+# ---------------------------------------------------------------------------------------------- the NPI (lesson 03)
+from npi_lib.plotting import (  # noqa: E402
+    call_stack_columns,
+    draw_call_stack,
+    draw_lstm_cell,
+    draw_npi_step,
+    draw_program_lookup,
+)
+
+
+@pytest.mark.parametrize("problem", [(7, 5), (96, 125), (99, 1), (0, 0)])
+def test_call_stack_columns_follow_the_trace_one_fresh_state_per_frame(problem):
+    trace = addition.reference(problem, "recursive")
+    columns = call_stack_columns(trace)
+    walk = list(trace.walk())[1:]
+    assert [s for _, _, s in columns] == [s for _, s in walk]
+    assert [len(stack) for stack, _, _ in columns] == [d for d, _ in walk]  # a step at depth d: d frames
+    calls = sum(1 for _, s in trace.walk() if s.is_call)  # the root included: every frame makes >= 1 step
+    assert sum(fresh for _, fresh, _ in columns) == calls
+    assert all(stack[0] == "ADD" for stack, _, _ in columns)
+
+
+def test_call_stack_draws_a_box_per_frame_and_marks_every_fresh_state():
+    trace = addition.reference((7, 5), "recursive")
+    columns = call_stack_columns(trace)
+    ax = draw_call_stack(trace, describe=addition.TASK.describe)
+    assert len(boxes(ax)) == sum(len(stack) for stack, _, _ in columns)
+    assert sum(t.get_text() == "h=0" for t in ax.texts) == sum(fresh for _, fresh, _ in columns)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0] == "ADD1" and labels[-1].startswith("NOP")
+
+
+def test_call_stack_stops_at_max_columns_with_a_note():
+    ax = draw_call_stack(addition.reference((96, 125), "recursive"), max_columns=10)
+    assert len(ax.get_xticklabels()) == 10
+    assert "23 more steps" in ax.get_xlabel()
+
+
+def test_npi_diagrams_draw_their_named_boxes():
+    assert {"E", "M", "F", "L", "R", "K", "A"} <= {t.get_gid() for t in draw_npi_step().texts}
+    cell = {t.get_gid(): t.get_text() for t in draw_lstm_cell().texts if t.get_gid()}
+    assert {"i", "f", "g", "o", "c", "h", "l1", "l2"} <= set(cell) and "tanh" in cell["h"]
+    task = addition.TASK
+    lookup = draw_program_lookup(task.programs, [p for p in task.programs if p in task.primitives])
+    text = {t.get_gid(): t.get_text() for t in lookup.texts if t.get_gid()}
+    assert all(p in text["P"] for p in task.primitives) and "ADD1" in text["C"] and "WRITE" not in text["C"]

@@ -18,10 +18,18 @@
 # This course takes you from the humble stack calculator to a neural network that *learns to run
 # programs*, and then to the result that makes such networks trustworthy: when the programs it learns
 # are **recursive**, the network generalizes to inputs of any size, and that can be **proved** by
-# checking a finite set of cases. You will build every piece yourself, on a laptop CPU, in minutes:
-# a Forth interpreter, the execution traces of four classic algorithms, the Neural
-# Programmer-Interpreter (NPI) of Reed & de Freitas (ICLR 2016), and the recursive training of
-# Cai, Shin & Song (ICLR 2017), whose result tables the course regenerates.
+# checking a finite set of cases. Everything runs on a laptop CPU: each lesson's code in under three
+# minutes.
+#
+# You write the central pieces yourself, in short exercises, and a small library, `npi_lib`, holds the
+# rest: in lesson 01 you evaluate reverse Polish notation and define Forth words, run by the library's
+# Forth interpreter; in lesson 02 you read and write execution traces, addition's in depth, with a first
+# look at the other three tasks of Cai, Shin & Song (ICLR 2017); in lesson 03 you assemble the Neural Programmer-Interpreter (NPI) of Reed &
+# de Freitas (ICLR 2016) in PyTorch; in lessons 04 and 05 you train it on addition, without and with
+# recursion, and measure how far it generalizes. The paper's addition results are reproduced today
+# (`python -m npi_lib reproduce addition` retrains the four models and prints their accuracy beside the
+# paper's); the library already traces the sorting and graph tasks, and later lessons will train the
+# network on them.
 #
 # **Who it is for.** You know Python and have met a neural network (a layer, a loss, a training
 # loop). No knowledge of Forth, LSTMs or program synthesis is assumed; each is introduced when it is
@@ -46,15 +54,19 @@
 #
 # | lesson | what you learn | time |
 # |---|---|---|
-# | **00** course index (this notebook) | how the course works; a check that your setup runs | 5 min |
-# | [**01** stack machines and reverse Polish notation](01_stack_machines.ipynb) | postfix evaluation, Forth words and definitions, recursion and the return stack | 45 min |
-# | [**02** programs as execution traces](02_execution_traces.ipynb) | the four tasks of the paper as hierarchies of programs; recursive and non-recursive traces; what one call frame sees | 60 min |
-# | [**03** the NPI architecture](03_npi_architecture.ipynb) | `f_enc`, the LSTM core, `M_key`/`M_prog`, `f_end`/`f_prog`/`f_arg`; the RUN loop and its call stack | 60 min |
-# | [**04** learning to add without recursion](04_learning_to_add.ipynb) | training on traces; accuracy against length; where the loop breaks | 60 min |
-# | [**05** learning to add with recursion](05_recursion.ipynb) | the reset at every call; generalization to thousands of digits; learning from five examples; a playground | 60 min |
+# | **00** course index (this notebook) | how the course works; a check that your setup runs | 15 min |
+# | [**01** stack machines and reverse Polish notation](01_stack_machines.ipynb) | postfix evaluation, Forth words and definitions, recursion and the return stack | 70 min |
+# | [**02** programs as execution traces](02_execution_traces.ipynb) | addition as a hierarchy of programs, step by step; recursive and non-recursive traces; what one call frame sees; a first look at the other three tasks | 60 min |
+# | [**03** the NPI architecture](03_npi_architecture.ipynb) | `f_enc`, the LSTM cell and core, `M_key`/`M_prog`, `f_end`/`f_prog`/`f_arg`; the RUN loop and its call stack, drawn | 115 min |
+# | [**04** learning to add without recursion](04_learning_to_add.ipynb) | training on traces; accuracy against length; where the loop breaks | 115 min (+15 optional) |
+# | [**05** learning to add with recursion](05_recursion.ipynb) | the reset at every call; generalization to thousands of digits; learning from five examples; a playground | 110 min (+10 optional) |
 #
-# Lessons on sorting, topological sort and the verification of learned programs follow the same
-# pattern and are being written; the library already contains their environments and traces.
+# Times are estimates from each lesson's length (`tools/reading_time.py`): its prose at 150 words a
+# minute, its code at 10 lines a minute, 8 minutes an exercise and 3 minutes to run it; optional deep
+# dives are counted apart. Skipping an exercise saves about 8 minutes.
+#
+# Later lessons, on sorting, topological sort and the verification of learned programs, follow the same
+# pattern; the library already contains their environments and traces.
 #
 # Each lesson says where it sits in the series, what you will learn, and ends with a summary and
 # further reading. Lessons build on each other: take them in order.

@@ -18,18 +18,19 @@
 # Lesson 02 showed what a Neural Programmer-Interpreter learns from: frames of execution traces, each step
 # a decision made from one observation. This lesson builds the network that makes those decisions, one
 # component at a time, with the shape of every tensor on the way: the encoder `f_enc` that reads the
-# scratch pad, the LSTM core, the three decoders, and the program memory in which the next program is
-# found by a key-value lookup. Then the network is put to work: the **RUN** loop calls programs, keeps a
-# call stack and resets the controller state at every call. Nothing is trained yet. An untrained network
-# already runs 96 + 125 through the same interface the trained one will use, and fails in instructive
-# ways: so when lesson 04 trains it, you will know exactly what is being learned.
+# scratch pad, the LSTM core (introduced from scratch), the three decoders, and the program memory in which
+# the next program is found by a key-value lookup. Then the network is put to work: the **RUN** loop calls
+# programs, keeps a call stack and resets the controller state at every call. Nothing is trained yet: an
+# untrained network runs 96 + 125 through the same interface the trained one will use, and fails in
+# instructive ways, so that when lesson 04 trains it you will know exactly what is being learned.
 #
 # **Where you are:** previous: [02 programs as execution traces](02_execution_traces.ipynb) · next:
 # [04 learning to add](04_learning_to_add.ipynb).
 #
 # **Learning goals.** After this lesson you can
 # 1. name the inputs and outputs of one NPI step and match them to the frame steps of lesson 02;
-# 2. follow a step through the network and give the shape of every tensor on the way;
+# 2. write the equations of an LSTM cell, say what its state (h, c) holds, and follow a step through the
+#    network with the shape of every tensor on the way;
 # 3. explain the program memory as a key-value lookup, and the three decoders;
 # 4. count the parameters of each component, and say why this course's model is smaller than the paper's;
 # 5. run the RUN loop by hand: its call stack, the reset at every call, primitives and calls, the return
@@ -47,9 +48,10 @@ import matplotlib.pyplot as plt
 import torch
 
 from npi_lib import addition
-from npi_lib.exercises import check_function, check_tensor_function, off_by_hint
+from npi_lib.exercises import check_function, check_tensor_function, check_width_experiment, off_by_hint
 from npi_lib.interpreter import execute, run, step_limits
 from npi_lib.model import NPI, NPIConfig, parameter_count
+from npi_lib.plotting import draw_call_stack, draw_lstm_cell, draw_npi_step, draw_program_lookup
 from npi_lib.task import get_task, task_names
 from npi_lib.trace import Step, Trace, first_difference, frames, timeline
 from npi_lib.training import batch_loss, collect_frames, encode_frames, step_accuracy
@@ -184,32 +186,42 @@ ex1 = check_function(
 # The core is the same for every task. The program's embedding p_t is row `id` of the **program memory**
 # M_prog (N × P: one row per program, primitives included; section 4). Reed & de Freitas join s_t and p_t
 # by concatenation followed by a small MLP; here one Linear layer with a ReLU (`fuse`) maps the D + P
-# numbers to the LSTM's input. The LSTM has two layers (as in both papers) of H units. Each layer keeps a
-# hidden vector h and a cell vector c between steps; the first layer reads the fused input, the second
-# reads the first layer's h, and the decoders read the second layer's h, which is the h_t of the paper.
+# numbers to x_t, the input of the LSTM.
 #
-# One step of the core, with symbols for the sizes (B is the number of steps in a batch):
+# ### The LSTM cell
+#
+# Section 1 showed that the network must remember, inside a frame, what it has already done. A **recurrent**
+# layer does that: it keeps a state from one step to the next. The NPI's is an LSTM (long short-term memory,
+# Hochreiter & Schmidhuber 1997). A layer of H units keeps two vectors of H numbers: the **cell** c, its
+# memory, and the **output** h, which the layers above read and which the layer itself reads at the next step.
+# At step t it combines its input x_t and its previous output h_{t-1} four times, each with its own weights
+# (W for x_t, U for h_{t-1}, a bias b), then updates c and h:
+#
+# $$ i_t = \sigma(W_i x_t + U_i h_{t-1} + b_i), \quad f_t = \sigma(W_f x_t + U_f h_{t-1} + b_f), \quad
+#    o_t = \sigma(W_o x_t + U_o h_{t-1} + b_o), \quad g_t = \tanh(W_g x_t + U_g h_{t-1} + b_g) $$
+#
+# $$ c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t) $$
+#
+# The sigmoid σ gives numbers between 0 and 1, and ⊙ multiplies entry by entry, so i, f and o are **gates**
+# (near 0 closed, near 1 open): the **forget gate** f says how much of the old cell to keep, the **input
+# gate** i how much of the **candidate** g (between −1 and 1) to add, the **output gate** o how much of the
+# cell to show in h. "Keep a share, add a share" lets c hold a flag or a count over many steps. Before the
+# first step of a frame, h and c are zero ("h = 0" for short: the reset of section 6).
+#
+# **Two layers**, as in both papers, are two such cells stacked: the first reads x_t, the second reads the
+# first one's h_t, and each keeps its own (h, c). The decoders read the second layer's h: that is the paper's
+# h_t. The controller state is therefore four vectors of H numbers: h and c of both layers.
 
 # %%
-def draw_core_step(ax):
-    """One NPI step, sizes as symbols: functions (capital keys) in blue, inputs and the LSTM state in white."""
-    nodes = {"e": (0, 3, "$e_t$ observation (B, 4)"), "a": (0, 1.9, "$a_t$ arguments (B, 3)"),  # key: (x, y, text)
-        "id": (0, 0.5, "program id (B,)"), "E": (2.8, 2.45, "$f_{enc}$: one-hot (B, W)\n→ MLP → $s_t$ (B, D)"),
-        "M": (2.8, 0.5, "$p_t = M_{prog}$[id]\n(B, P)"), "F": (5.3, 1.5, "fuse: concat (B, D+P)\n→ Linear+ReLU"),
-        "L": (7.6, 1.5, "$f_{lstm}$: LSTM\n2 layers × H"), "R": (10.4, 2.7, "$f_{end}$ → $r_t$ (B,)"),
-        "h": (7.6, 3, "$(h, c)_{t-1}$ → $(h, c)_t$\n(2, B, H) each"),
-        "K": (10.4, 1.5, "$f_{prog}$ → $k_t$ (B, K)\n$M_{key} k_t$ → (B, N)"),
-        "A": (10.4, 0.3, "$f_{arg}$ → $a_{t+1}$\none (B, size) per slot")}
-    box = {k: ax.text(x, y, s, ha="center", va="center", fontsize=9, bbox=dict(
-        boxstyle="round", ec="0.4", fc="#d6e6f5" if k.isupper() else "white")) for k, (x, y, s) in nodes.items()}
-    for a, b in map(str.split, "e E,a E,id M,E F,M F,F L,h L,L R,L K,L A".split(",")):  # arrows a -> b
-        ax.annotate("", (0.5, 0.5), (0.5, 0.5), box[b], box[a], arrowprops=dict(
-            arrowstyle="-|>", color="0.3", patchA=box[a].get_bbox_patch(), patchB=box[b].get_bbox_patch()))
-    ax.set(xlim=(-1.3, 11.8), ylim=(-0.2, 3.4), xticks=[], yticks=[], frame_on=False)
+draw_lstm_cell()
+plt.show()
 
+# %% [markdown]
+# One step of the whole network, with symbols for the sizes (B is the number of steps in a batch; blue
+# boxes compute, white boxes are values):
 
-fig, ax = plt.subplots(figsize=(12, 3.6))
-draw_core_step(ax)
+# %%
+draw_npi_step()
 plt.show()
 
 # %% [markdown]
@@ -280,8 +292,7 @@ print(f"agreements:            {agree} of {len(first_steps)}")
 # ### Exercise 2 — the decoder f_end
 #
 # Write `return_probability(model, h)`: for a batch of top-layer outputs h of shape (B, H), return r_t, one
-# probability per step, of shape (B,). `model.f_end` is the Linear layer; `torch.sigmoid` makes a logit a
-# probability.
+# probability per step, of shape (B,), computed with the model's own decoder (section 4 says how).
 
 # %%
 def return_probability(model, h):
@@ -292,21 +303,21 @@ def return_probability(model, h):
 
 def r_hint(args, got, expected):
     if tuple(getattr(got, "shape", ())) == (*expected.shape, 1):
-        return "f_end has one output unit, so its output ends in a dimension of size 1: drop it (.squeeze(-1))."
-    return "r_t is a probability: pass f_end's logit through torch.sigmoid."
+        return "f_end has one output unit, so its output ends in a dimension of size 1; r_t has shape (B,)."
+    return "r_t is a probability between 0 and 1, not f_end's logit."
 
 
 hs = [h_t.detach(), torch.randn(1, 64, generator=torch.Generator().manual_seed(1)), torch.zeros(3, 64)]
 labels = [f"h of shape {tuple(h.shape)}" for h in hs]
-ex2 = check_tensor_function("Exercise 2", return_probability, lambda m, h: torch.sigmoid(m.decode(h).end_logit),
+ex2 = check_tensor_function("Exercise 2", return_probability, lambda m, h: m.decode(h).return_probability,
                             [(model, h) for h in hs], labels=labels, hint=r_hint)
 
 # %% [markdown]
 # ### Exercise 3 — the program lookup
 #
-# Write `program_scores(model, h)`: the key k_t = `model.f_prog(h)` for each of the B steps, and its dot
-# product with every row of `model.M_key`. Return a tensor of shape (B, N): one row per step, one score per
-# program. (The next program is then the argmax of each row.)
+# Write `program_scores(model, h)`: for each of the B steps, the score of every program as section 4 defines
+# it, from the model's `f_prog` and `M_key`. Return a tensor of shape (B, N): one row per step, one score per
+# program (the next program is the argmax of a row).
 
 # %%
 def program_scores(model, h):
@@ -318,8 +329,8 @@ def program_scores(model, h):
 
 def scores_hint(args, got, expected):
     if tuple(getattr(got, "shape", ())) == tuple(reversed(expected.shape)):
-        return "That is one row per program: put the steps first, k @ M_key.T."
-    return "Compute k = model.f_prog(h), then the dot product of k with every row of model.M_key."
+        return "That is one row per program: the result needs one row per step."
+    return "A program's score is the dot product of the step's key with that program's row of M_key."
 
 
 ex3 = check_tensor_function("Exercise 3", program_scores, lambda m, h: m.decode(h).prog_logits,
@@ -377,23 +388,21 @@ ax.invert_yaxis()
 plt.show()
 
 # %% [markdown]
-# The LSTM holds most of the parameters in both. Ours has about 11 times fewer in all, though its encoder is
-# wider than the guess for the paper's: 256 hidden units, because the last training steps to be learned are
-# exceptions in ADD1's digit table, and a wider encoder memorizes them sooner (`npi_lib.model` tells the
-# measurement). Smaller is fine here,
-# and measured to be better: in the course's benchmark (`python tools/bench_npi.py sizes` prints the table)
-# a core of 64 units learns every step of the addition training set with about 1.6 times less CPU time than
-# 128 units and 4 times less than 256, and all three add 1,000-digit numbers without a mistake. The task is small: 7 programs, frames of at most 4 steps in the recursive formulation,
-# and decisions that depend on a few hundred distinct observations. Reed & de Freitas trained a single core
-# for addition, sorting and the canonicalization of 3D car models at once (21 programs, some tasks seen
-# through images), which needs more room.
+# The LSTM holds most of the parameters in both; ours has about 11 times fewer in all. Only its encoder is
+# wider than the guess for the paper's (256 hidden units: the last training steps to be learned are
+# exceptions in ADD1's digit table, which a wider encoder memorizes sooner; `npi_lib.model` explains). The
+# smaller core is measured to be better here: a core of 64 units learns every step of the addition training
+# set in less CPU time than one of 128 or 256, and all three add 1,000-digit numbers without a mistake
+# (`python tools/bench_npi.py sizes` measures it again and prints the table). The task is small: 7 programs,
+# frames of at most 4 steps in the recursive formulation. Reed & de Freitas trained one core for addition,
+# sorting and the canonicalization of 3D car models at once, which needs more room.
 #
 # ### Exercise 4 — count an LSTM's parameters
 #
-# An LSTM layer has four gates (input, forget, cell, output). Each gate has a weight matrix for the layer's
-# input, one for the previous h, and biases. PyTorch's `nn.LSTM` keeps **two** bias vectors per gate,
-# `b_ih` and `b_hh` (their sum is what counts; the second exists for compatibility with NVIDIA's cuDNN). The
-# second layer's input is the first layer's h. Write `lstm_parameters(input_size, hidden_size, layers)`.
+# Count from the equations of section 3: per layer, the four of i, f, o and g each have their W, U and b.
+# One detail is PyTorch's: `nn.LSTM` keeps **two** bias vectors per gate, `b_ih` and `b_hh` (only their sum
+# matters; the second exists for compatibility with NVIDIA's cuDNN). Write
+# `lstm_parameters(input_size, hidden_size, layers)`, the number of parameters of `layers` stacked layers.
 
 # %%
 def lstm_parameters(input_size, hidden_size, layers):
@@ -430,13 +439,13 @@ print("f_lstm of our model:", f"{ex4.use(64, 64, 2):,}", "· paper-sized:", f"{e
 #
 # ```
 # RUN(program, args):                      one call = one frame
-#     h = 0                                the reset: every call starts from a fresh controller state
+#     h, c = 0                             the reset: every call starts from a fresh controller state
 #     repeat
 #         e = observe the environment
 #         r, k, next_args, h = one NPI step from (e, args, program, h)
 #         next = argmax_i M_key[i] · k
 #         if next is a primitive: apply next(next_args) to the environment
-#         else:                   RUN(next, next_args)     this frame waits, its h kept, until the callee returns
+#         else:                   RUN(next, next_args)     this frame waits, its (h, c) kept, until the callee returns
 #     until r > 0.5                        the flag came with the step just carried out
 # ```
 #
@@ -446,13 +455,22 @@ print("f_lstm of our model:", f"{ex4.use(64, 64, 2):,}", "· paper-sized:", f"{e
 #   library does, is to test the *next* one.)
 # - **The call stack.** While a callee runs, each caller waits with its own h, program and arguments: one
 #   frame per pending call, exactly the return stack of [lesson 01](01_stack_machines.ipynb).
-# - **The reset.** A callee starts from h = 0. It cannot see how much its caller has done, so inside one
+# - **The reset.** A callee starts from h = c = 0. It cannot see how much its caller has done, so inside one
 #   frame the network's computation never depends on how long the input is. Cai, Shin & Song (2017, §3)
 #   make this the key to generalization; lesson 05 removes it and watches what breaks.
 # - **The return flag rides on the step.** r_t comes out together with the step's action: the action (or the
 #   whole sub-call) is carried out first, then the frame returns. A **tail call** is a call step with r = 1:
 #   the recursive `ADD` of lesson 02 ends each frame with `ADD ⏎`, and returns as soon as that callee has.
 #
+# The line `next = argmax ...` closes a loop that the diagram of section 3 leaves open: the key of one step
+# picks a row of the program memory, and for a call that row's embedding becomes p_t of a new frame, which
+# starts from a zero state:
+
+# %%
+draw_program_lookup(task.programs, [p for p in task.programs if p in task.primitives])
+plt.show()
+
+# %% [markdown]
 # The loop needs nothing but a step function with the network's signature. To see it work before any
 # network is trained, give it a stand-in: a lookup table built from the reference trace, whose "controller
 # state" is the list of observations the frame has made so far. That list is exactly what the LSTM's h must
@@ -502,10 +520,27 @@ print("sum on the pad:", pad.output(), "· same trace as the reference:", first_
 print(task.format(Trace(root), max_lines=12))
 
 # %% [markdown]
-# The call stack while RUN works through a longer sum, 314159 + 271828: at each step, how many frames are on
-# it (the frame making the step and all that wait for it). The recursive `ADD` goes one frame deeper for
-# every column. The loop of the non-recursive `ADD` never goes deeper than `ADD` → `ADD1` → `CARRY`, and keeps
-# its progress in one long frame instead.
+# Here is the call stack at every step of a shorter run, RUN on 7 + 5. Each column is one step: its boxes are
+# the frames on the stack, the first call at the bottom; the filled box is the frame that makes the step,
+# written under the column (orange: it carries the return flag ⏎). "h=0" marks a frame's first step, made
+# from a fresh state.
+
+# %%
+small = Step("ADD", (0, 0, 0), children=[])
+RUN(oracle(addition.reference((7, 5), "recursive")), addition.ScratchPad(7, 5), task.program_id("ADD"), (0, 0, 0), small)
+draw_call_stack(Trace(small), describe=task.describe).set_title("the call stack of RUN on 7 + 5", fontsize=10)
+plt.show()
+
+# %% [markdown]
+# Read it from left to right. `ADD` calls `ADD1`, which writes the 2 and calls `CARRY`: three frames, each
+# opened with h = 0. `CARRY` makes three steps while `ADD1` and `ADD` wait below it; its last step carries ⏎,
+# and so did `ADD1`'s call of it, so both return together and `ADD` makes its next step. At the end the three
+# `ADD` frames are stacked: the innermost says `NOP ⏎`, and since each of the others called it with ⏎
+# (a tail call), all three return at once and the stack is empty.
+#
+# For a longer sum, 314159 + 271828, the height of the stack at each step: the recursive `ADD` goes one frame
+# deeper for every column; the loop of the non-recursive `ADD` never goes deeper than `ADD` → `ADD1` →
+# `CARRY`, and keeps its progress in one long frame instead.
 
 # %%
 fig, axes = plt.subplots(2, 1, figsize=(9, 3.8), sharex=True, sharey=True)
@@ -526,11 +561,10 @@ plt.show()
 # takes the network's own step function, `model.fast_step()`, which computes what `model.step` computes,
 # one frame at a time and faster (lesson 05 uses it directly). Two differences matter in practice.
 #
-# - **An explicit stack instead of Python recursion.** A list holds one record per pending frame (its
-#   program, arguments, LSTM state, and whether the call step it waits on carried r = 1). A call pushes a
-#   record with a fresh state; a return pops it, and keeps popping while the caller's call step carried the
-#   return flag (a chain of tail calls). A recursive addition of 5,000 digits is 5,000 frames deep: far
-#   beyond Python's recursion limit of 1,000, but only a list of 5,000 small records here.
+# - **An explicit stack instead of Python recursion.** A list holds one record per pending frame (program,
+#   arguments, LSTM state, and whether its call step carried ⏎); a return pops records down to the first
+#   caller that was not waiting on a tail call. Depth then costs list entries, not Python's own call stack,
+#   whose limit of 1,000 frames a recursive addition of 5,000 digits would exceed five times over.
 # - **Limits.** A network that never returns would hang the loop above. `execute` stops after `max_steps`
 #   steps or at `max_depth` nested frames, and also when the environment rejects an action (a pointer off the
 #   pad, a digit written to an input row). Each ends the run with `halted=False` and a reason. `run` sets the
@@ -715,6 +749,39 @@ print("loss:", round(loss.item(), 2), "· steps entirely right:", f"{step_accura
 # A network that knows nothing spreads its probability evenly: the loss is then ln 7 (programs) + ln 4 + ln 10
 # + ln 1 (the three argument slots) + ln 2 (the return flag) ≈ 6.3, close to what we measured. Lesson 04 brings
 # it to nearly zero.
+#
+# ### Exercise 6 — a network of another width
+#
+# The lesson's network has H = 64 units per LSTM layer. Choose another width (a tiny one such as 2, a large
+# one such as 512, anything), set `MY_HIDDEN_SIZE` to it and run the cell: it builds an untrained network of
+# that width (seed 0, every other size as before), counts its parameters beside the lesson's, computes its
+# loss on the batch above and runs it on 96 + 125. Then complete `changed_components`: the components whose
+# number of parameters changed. Before you run the check, say why those and only those. The check accepts
+# any width, verifies that your network was built with it, and says what your run shows.
+
+# %%
+MY_HIDDEN_SIZE = 256  # your choice: units per LSTM layer
+
+torch.manual_seed(0)
+mine = NPI.for_task(task, NPIConfig(hidden_size=MY_HIDDEN_SIZE))
+my_counts = parameters_per_component(mine)
+with torch.no_grad():
+    my_loss = batch_loss(mine, batch).item()
+my_outcome = outcome(run(mine, task, (96, 125)))
+print(f"{'component':<10}{'H = 64':>10}{f'H = {MY_HIDDEN_SIZE}':>12}")
+for name in components:
+    print(f"{name:<10}{ours[name]:>10,}{my_counts[name]:>12,}")
+print(f"loss on the batch: {my_loss:.2f} · on 96 + 125: {my_outcome}")
+
+# %%
+def changed_components():
+    """The components whose number of parameters changed: a set of names from `components`."""
+    ### BEGIN SOLUTION
+    return {"f_lstm", "f_end", "f_prog", "f_arg"}
+    ### END SOLUTION
+
+
+ex6 = check_width_experiment("Exercise 6", changed_components, MY_HIDDEN_SIZE, mine, ours, my_counts, my_loss, my_outcome)
 
 # %% [markdown]
 # ## Check your understanding
@@ -729,18 +796,23 @@ print("loss:", round(loss.item(), 2), "· steps entirely right:", f"{step_accura
 #    `WRITE` and holds the digit after it. In `CARRY`, nothing in the inputs differs; only the controller
 #    state h, which has seen the frame's earlier steps, can tell "not moved yet" from "moved
 #    already".</details>
-# 3. What is the difference between M_key and M_prog? <details><summary>Answer</summary>M_key[i] is the key
+# 3. How many numbers make up the controller state that our model carries from one step of a frame to the
+#    next, and which of them do the decoders read? <details><summary>Answer</summary>h and c of each of the
+#    two layers, 64 numbers each: 4 × 64 = 256 (section 3 printed them as two tensors (2, B, 64)). The
+#    decoders read only the second layer's h, the paper's h_t; the cells c are the layers' private
+#    memory.</details>
+# 4. What is the difference between M_key and M_prog? <details><summary>Answer</summary>M_key[i] is the key
 #    that k_t is compared with to choose program i; M_prog[i] is the embedding p_t that the frame running
 #    program i is given. One selects, the other describes.</details>
-# 4. The untrained network of seed 1 recursed until the depth limit. Why would a *trained* recursive
+# 5. The untrained network of seed 1 recursed until the depth limit. Why would a *trained* recursive
 #    network not do the same when it calls `ADD` from `ADD`? <details><summary>Answer</summary>Because
 #    between the calls `ADD1` and `LSHIFT` change the pad: the new frame's first observation is the next
 #    column, not the same one. Only when the columns run out does it see all blanks, and then it returns
 #    with `NOP`.</details>
-# 5. In a batch of frames of lengths 1, 3 and 4, how many entries of the mask are False? <details>
+# 6. In a batch of frames of lengths 1, 3 and 4, how many entries of the mask are False? <details>
 #    <summary>Answer</summary>The batch is 3 × 4; the real steps are 1 + 3 + 4 = 8, so 4 entries are padding.
 #    </details>
-# 6. Why is the initial loss close to ln 7 + ln 4 + ln 10 + ln 2, and why does the third argument slot add
+# 7. Why is the initial loss close to ln 7 + ln 4 + ln 10 + ln 2, and why does the third argument slot add
 #    nothing? <details><summary>Answer</summary>An untrained network gives every class about the same
 #    probability, and the cross-entropy of a uniform guess over n classes is ln n. The third slot has a single
 #    value: its probability is 1, its cross-entropy ln 1 = 0.</details>
@@ -752,13 +824,16 @@ print("loss:", round(loss.item(), 2), "· steps entirely right:", f"{step_accura
 # - `f_enc` one-hot codes the observation fields and argument slots (59 numbers for addition) and maps them
 #   through an MLP to s_t; `fuse` joins s_t and p_t; a 2-layer LSTM updates (h, c); three linear decoders read
 #   h_t.
+# - An LSTM layer keeps a cell c and an output h; gates (input, forget, output) decide what the cell keeps,
+#   adds and shows. Two layers are two cells stacked; the decoders read the top layer's h.
 # - The program memory is a key-value lookup: the next program is argmax_i M_key[i] · k_t, and M_prog[i]
 #   becomes the callee's p_t.
 # - Our model has 106,992 parameters, most in the LSTM; a paper-sized one about 11 times more. Smaller trains
 #   faster here and generalizes as well.
-# - RUN applies primitives and opens a frame for every call, with h reset to zero; callers wait on the call
-#   stack; the return flag rides on the step, so a tail call is a call step with r = 1. The library's
-#   interpreter keeps an explicit stack and stops runaway networks with step and depth limits.
+# - RUN applies primitives and opens a frame for every call, with p_t = M_prog[i] and (h, c) reset to zero;
+#   callers wait on the call stack; the return flag rides on the step, so a tail call is a call step with
+#   r = 1. The library's interpreter keeps an explicit stack and stops runaway networks with step and depth
+#   limits.
 # - Untrained, the network runs through exactly this interface, and fails: invalid actions, endless
 #   recursion, wrong answers.
 # - Training works on frames: padded into batches with a mask, fed with teacher forcing. That is
@@ -772,4 +847,5 @@ print("loss:", round(loss.item(), 2), "· steps entirely right:", f"{step_accura
 #   Recursion.* ICLR 2017: §3 on recursion in the NPI and why the reset at every call matters.
 # - Richard Shin, Dawn Song. *Learning what to learn in a neural program* (2018): an NPI with P = 256,
 #   K = 32, and the `NOP` return step.
+# - Sepp Hochreiter, Jürgen Schmidhuber. *Long Short-Term Memory.* Neural Computation 9(8), 1997: the LSTM.
 # - Christopher Olah, *Understanding LSTM Networks* (2015, colah.github.io): the four gates, drawn.

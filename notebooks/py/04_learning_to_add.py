@@ -20,9 +20,9 @@
 # the whole course is about: does it still add correctly far past the lengths it was trained on? You will
 # turn traces into training batches, write the loss, watch the training reach every training step, and
 # measure accuracy from 1 to 5,000 digits. The answer is more interesting than "it breaks": with 200
-# traces the loop model **generalizes**, as the paper also found, and you will open its LSTM to see why
-# it might not have, and what it does instead. Then you starve it of data (5 one-digit sums) and watch it
-# fail where the recursive model of lesson 05 is meant to succeed.
+# traces the loop model **generalizes**, as the paper also found, and you will look inside its LSTM to see
+# why it might not have. Then you starve it of data (5 one-digit sums) and watch it fail on long sums made
+# only of columns it has seen: the case the recursive model of lesson 05 is meant to handle.
 #
 # **Where you are:** previous: [03 the NPI architecture](03_npi_architecture.ipynb) · next:
 # [05 learning to add with recursion](05_recursion.ipynb).
@@ -33,8 +33,9 @@
 #    on the return flag, masked) and its step accuracy;
 # 3. train an NPI until it reproduces every step of its training traces, and read its loss curve;
 # 4. run it step by step on new problems and plot accuracy against length, with honest error bars;
-# 5. explain why a loop's single long frame is a risk, and probe what the LSTM's state does in it;
-# 6. say what a model trained on 5 one-digit sums can and cannot be expected to know.
+# 5. explain why a loop's single long frame is a risk, and see what the LSTM's state does in it;
+# 6. say what a model trained on 5 one-digit sums can and cannot be expected to know, and test how the
+#    training set's coverage decides what a model can know at all.
 
 # %% [markdown]
 # ## Setup
@@ -42,7 +43,8 @@
 # Two kinds of model appear below, and each cell says which it uses:
 #
 # - **trained here**, in a few seconds to a minute: the loop model on the paper's 200 problems
-#   (section 2), on the 5 starved sums (section 5), and on 50 uniformly drawn problems (section 6);
+#   (section 2), on the 5 starved sums (section 5), and on uniformly drawn problems (section 6, where you
+#   choose how many);
 # - **shipped**: a checkpoint that comes with `npi_lib`, trained by the same recipe (seed 0, the default
 #   settings; `python tools/bench_npi.py ship` remakes it), used for the long evaluations at 1,000 and
 #   5,000 digits, so that they do not depend on the run above.
@@ -61,12 +63,13 @@ from torch.nn import functional as F
 from npi_lib import addition
 from npi_lib.checkpoint import shipped_checkpoint
 from npi_lib.evaluation import evaluate, problems_for
-from npi_lib.exercises import check_function, check_number_function, check_tensor_function, mistake_hint
+from npi_lib.exercises import (check_function, check_number_function, check_run, check_tensor_function,
+                                mistake_hint)
 from npi_lib.interpreter import run
 from npi_lib.model import NPI, NPIConfig
 from npi_lib.plotting import plot_accuracy, plot_frame_lengths, wilson_interval
 from npi_lib.trace import first_difference, format_step, frames, longest_frame
-from npi_lib.training import batch_loss, encode_frames, frame_key, step_accuracy, step_losses, train
+from npi_lib.training import batch_loss, collect_frames, encode_frames, frame_key, step_accuracy, step_losses, train
 from npi_lib.widgets import CompareViewer
 
 task = addition.TASK
@@ -142,12 +145,6 @@ def merge_frames(frame_list):
     ### END SOLUTION
 
 
-def merged_by_the_library(frame_list):
-    counts = Counter(frame_key(f) for f in frame_list)
-    firsts = {frame_key(f): f for f in reversed(frame_list)}  # reversed: the first copy wins
-    return [(firsts[k], n) for k, n in counts.items()]  # a Counter keeps first-occurrence order
-
-
 def merge_hint(args, got, expected):
     try:
         pairs = [(frame_key(f), n) for f, n in got]
@@ -164,10 +161,18 @@ def merge_hint(args, got, expected):
 
 
 class FrameList(list):
-    """A list of frames that prints as its length: the check's messages stay short."""
+    """The frames of some traces, printed as their number (the check's messages stay short)."""
+
+    def __init__(self, traces):
+        super().__init__(f for t in traces for f in frames(t) if f.steps)
+        self.traces = traces
 
     def __repr__(self):
         return f"<{len(self)} frames>"
+
+
+def merged_by_the_library(frame_list):  # the library merges the frames of whole traces
+    return collect_frames(frame_list.traces)
 
 
 def same_pairs(got, want):
@@ -178,12 +183,12 @@ def same_pairs(got, want):
 
 
 ex1 = check_function("Exercise 1", merge_frames, merged_by_the_library,
-                     [(FrameList(all_frames),), (FrameList(frames(addition.reference((99, 1), "non-recursive"))),),
-                      (FrameList(),)],
+                     [(FrameList(traces),), (FrameList([addition.reference((99, 1), "non-recursive")]),),
+                      (FrameList([]),)],
                      same=same_pairs, hint=merge_hint)
 
 # %%
-weighted = ex1.use(all_frames)
+weighted = ex1.use(FrameList(traces))  # all_frames, as a FrameList
 print(len(weighted), "distinct frames of", sum(n for _, n in weighted))
 for f, n in sorted(weighted, key=lambda fn: -fn[1])[:3]:
     print(f"  ×{n:<4}{f.program} seeing {[s.obs for s in f.steps]}")
@@ -262,7 +267,7 @@ loss_mistakes = [  # (what a mistake computes, what to say): recognised by mista
      "The return flag is missing: add its binary cross-entropy."),
 ]
 batches = [(encode_frames(task, weighted[:60]), "the first 60 training frames"),
-           (encode_frames(task, ex1.use(frames(addition.reference((96, 125), "non-recursive")))), "96 + 125")]
+           (encode_frames(task, ex1.use(FrameList([addition.reference((96, 125), "non-recursive")]))), "96 + 125")]
 untrained = {seed: untrained_npi(seed) for seed in (0, 1)}
 ex2 = check_tensor_function("Exercise 2", frame_loss, batch_loss,
                             [(m, b) for m in untrained.values() for b, _ in batches],
@@ -281,24 +286,36 @@ with torch.no_grad():
 # ## 2. Training the loop model on the paper's set
 #
 # `train` does what the last section built: reference traces, frames, merged duplicates, padded
-# mini-batches, the loss you wrote (the library's `batch_loss`), and the AdamW optimizer (Adam with weight
-# decay, which pulls weights that no training step needs back towards zero). The settings the papers leave
-# open are the defaults of `NPIConfig` (`npi_lib.model` and `npi_lib.training` explain each choice, and
-# `tools/bench_npi.py` measures them, for instance 64 LSTM units against 128 and 256):
+# mini-batches, the loss you wrote (the library's `batch_loss`), and an optimizer. Its settings are the
+# defaults of `NPIConfig`:
 
 # %%
 config = NPIConfig()
-print({name: getattr(config, name) for name in
-       ["hidden_size", "batch_size", "lr", "lr_decay", "weight_decay", "max_epochs", "check_every", "replay_mistakes"]})
+print({name: getattr(config, name) for name in ["hidden_size", "batch_size", "lr", "lr_decay", "weight_decay",
+                                                "grad_clip", "max_epochs", "check_every", "replay_mistakes"]})
 
 # %% [markdown]
+# Reed & de Freitas (2016) do give their settings; Cai, Shin & Song (2017) give few. Ours differ, and
+# here is where and why:
+#
+# | | Reed & de Freitas | Cai, Shin & Song | here | why |
+# |---|---|---|---|---|
+# | optimizer | Adam | Adam | AdamW: Adam with weight decay 0.1 | the decay pulls weights that no training step needs back toward zero, which matters on tiny training sets like the starved one (section 5) |
+# | learning rate | 1e-4, × 0.95 every 10,000 steps | not given | 5e-3, × 0.99 every epoch (1% decay) | with 1e-4 and one example at a time, training would take hours on a CPU |
+# | batch size | 1 | not given | 64 frames | frames are independent (the state is reset at each call), so many can go through at once |
+# | gradient clipping | not given | not given | norm clipped to 1 | a common guard against one large step undoing the training at this higher learning rate |
+# | curriculum | sample the programs the network does worst more often | not given | replay the frames with a wrong step (below) | the same idea at the level of frames; it cuts the epochs needed several-fold |
+# | duplicates | — | — | identical frames merged with a weight (section 1) | the same loss, shorter epochs |
+# | LSTM | 2 layers × 256 | 2 layers | 2 layers × 64 | enough for these tasks, and faster |
+#
+# The docstrings of `npi_lib.training` and `npi_lib.model` explain each choice, and `tools/bench_npi.py`
+# measures them (`replay`: with and without replay; `sizes`: 64 LSTM units against 128 and 256).
+#
 # Every `check_every` epochs, training checks whether the network predicts **every** training step right
 # (the argmax program, every argmax argument, and the return flag on the right side of 0.5); when it does,
 # training stops: the network reproduces its training traces. Between checks, a frame that had a wrong step
 # is **replayed**: trained on `replay_mistakes` extra times per epoch, twice as many if it is still wrong at
-# the next check. This is a frame-level form of the adaptive curriculum of Reed & de Freitas, who train
-# more often on the programs the network does worst. The loop model on the paper's 200 problems, trained
-# here (the seed fixes the initial weights and the order of the mini-batches, so the run is the same every
+# the next check. The loop model on the paper's 200 problems, trained here (the seed fixes the initial weights and the order of the mini-batches, so the run is the same every
 # time on the same machine and library versions). A line at every check of the step accuracy shows the
 # progress:
 
@@ -360,23 +377,24 @@ def steps_right(model, batch):
     ### END SOLUTION
 
 
-def accuracy_variant(m, b, threshold=0.0, weighted=True, program_only=False):  # for the hints below
+def end_logits_lowered(m, by):  # a copy of m whose end logits are all `by` lower
+    m = copy.deepcopy(m)
     with torch.no_grad():
-        out = m(b.obs, b.args, b.prog)
-    right = out.prog_logits.argmax(-1) == b.next_prog
-    if not program_only:
-        for slot, logits in enumerate(out.arg_logits):
-            right &= logits.argmax(-1) == b.next_args[..., slot]
-        right &= (out.end_logit > threshold) == b.ret.bool()
-    over = b.mask * (b.weight[:, None] if weighted else 1)
-    return float((right * over).sum() / over.sum())
+        m.f_end.bias -= by
+    return m
+
+
+def program_right(m, b):  # the share of (weighted) steps whose program alone is right
+    with torch.no_grad():
+        right = m(b.obs, b.args, b.prog).prog_logits.argmax(-1) == b.next_prog
+    return float((right * b.mask * b.weight[:, None]).sum() / (b.mask * b.weight[:, None]).sum())
 
 
 accuracy_mistakes = [
-    (lambda m, b: accuracy_variant(m, b, weighted=False), "Each frame counts once: weight its steps by batch.weight."),
-    (lambda m, b: accuracy_variant(m, b, program_only=True),
-     "Only the program is checked: every argument and the return flag must be right too."),
-    (lambda m, b: accuracy_variant(m, b, threshold=0.5),
+    (lambda m, b: step_accuracy(m, replace(b, weight=torch.ones_like(b.weight))),
+     "Each frame counts once: weight its steps by batch.weight."),
+    (program_right, "Only the program is checked: every argument and the return flag must be right too."),
+    (lambda m, b: step_accuracy(end_logits_lowered(m, 0.5), b),
      "end_logit is a logit, not a probability: the flag is set when the logit is > 0 (r_t > 0.5)."),
 ]
 half_trained = train(task, "non-recursive", train_set="paper", seed=0, config=replace(config, max_epochs=2)).model
@@ -443,15 +461,22 @@ plt.show()
 # %% [markdown]
 # Every answer is right, up to 5,000 digits. This is what Cai, Shin & Song report too: on
 # addition, the non-recursive model trained on 200 traces is also correct on the lengths they tried. The
-# error bars are 95% intervals: all of 30 correct means at least 88.6% with 95% confidence; all of 2 means
-# little. A test, however long, shows the model is right on the problems tried; it does not prove it right
-# on the others.
+# error bars are 95% intervals, and they do not shrink to a point when every answer is right: 30 of 30 is
+# still compatible with an accuracy somewhat below 100%, and 2 of 2 with a much lower one. A test, however
+# long, shows the model is right on the problems tried; it does not prove it right on the others.
 #
-# ### Exercise 4 — what does "all correct" prove?
+# ### Exercise 4 — what does "all correct" show?
 #
-# When all n problems are right, the Wilson interval (which `plot_accuracy` draws) has the lower bound
-# n / (n + z²), with z = 1.96 for 95% confidence. Write `lower_bound_all_right(n)`; then the cell after it
-# finds how many problems in a row must be right before we can claim an accuracy of at least 99%.
+# `plot_accuracy` draws **Wilson's** interval. It holds every accuracy p under which what we saw is
+# unsurprising: the share p̂ of right answers lies within z standard errors of p, the standard error being
+# computed at p itself,
+#
+# $$ |\hat p - p| \le z \sqrt{p(1 - p)/n}, \qquad z = 1.96 \text{ for a 95\% interval.} $$
+#
+# (The textbook interval computes the standard error at p̂ instead; when every answer is right, p̂ = 1 and
+# that interval has width 0, whatever n.) When all n problems are right, p̂ = 1. Solve the inequality for
+# p (for p < 1 you may divide both sides by 1 − p) and write `lower_bound_all_right(n, z)`: the interval's
+# lower end. The cell after it finds how many problems must all be right before that lower end reaches 99%.
 
 # %%
 def lower_bound_all_right(n, z=1.96):
@@ -460,24 +485,34 @@ def lower_bound_all_right(n, z=1.96):
     ### END SOLUTION
 
 
-ex4 = check_number_function("Exercise 4", lower_bound_all_right, lambda n, z=1.96: wilson_interval(1.0, n, z)[0],
+def wilson_low(n, z=1.96):  # the library's interval, for all n right
+    return wilson_interval(1.0, n, z)[0]
+
+
+bound_mistakes = [
+    (lambda n, z=1.96: wilson_low(n, z**0.5), "z is not squared: squaring both sides of the inequality squares it."),
+    (lambda n, z=1.96: wilson_low(n), "Use the argument z, not 1.96."),
+    (lambda n, z=1.96: 1 - wilson_low(n, z), "That is 1 minus the bound: solve for p itself."),
+    (lambda n, z=1.96: 1.0, "That is the textbook interval's answer: with the standard error taken at p̂ = 1 "
+     "it has width 0. Take it at p, as in the inequality above."),
+]
+ex4 = check_number_function("Exercise 4", lower_bound_all_right, wilson_low,
                              [(1,), (2,), (10,), (30,), (300,), (30, 2.58)],
-                             hint=mistake_hint([(lambda n, z=1.96: n / (n + z), "Square z: n / (n + z²)."),
-                                                (lambda n, z=1.96: n / (n + 1.96**2), "Use the argument z, not 1.96."),
-                                                (lambda n, z=1.96: 1.0, "That is the textbook (Wald) interval, "
-                                                 "p ± z·sqrt(p(1 - p)/n), which has width 0 when p = 1: the reason "
-                                                 "plot_accuracy uses Wilson's.")]))
+                             hint=mistake_hint(bound_mistakes, "Square both sides, divide by 1 − p, solve for p."))
 
 # %%
 n = 1
 while ex4.use(n) < 0.99:
     n += 1
-print("all of 30 right: accuracy ≥", f"{ex4.use(30):.1%}", "· to claim ≥ 99%:", n, "problems, all right")
+for k in (30, 2):
+    print(f"{k} of {k} right: the 95% interval runs from {ex4.use(k):.1%} to {wilson_interval(1.0, k)[1]:.0%}")
+print("for its lower end to reach 99%:", n, "problems, all right")
 
 # %% [markdown]
-# ## 4. Where it could break: one frame, 10,000 steps long
+# Every right answer narrows the interval only a little: hundreds of them are needed before its lower end
+# reaches 99%, and no number of them is a proof.
 #
-# ### The frame grows with the input
+# ## 4. Where it could break: one frame, 10,000 steps long
 #
 # In the loop formulation, the whole addition is one `ADD` frame of 2n + 1 steps (2n + 3 with a carry
 # out; lesson 02, exercise 3), and the LSTM's state runs through all of them without a reset. Training
@@ -499,18 +534,14 @@ ax.set_xlabel("digits per addend")
 plt.show()
 
 # %% [markdown]
-# Nothing in training says what the state should do after step 9. At step 2,001 the network is on its
-# own: if any part of its state depended on how long the frame has been running, the decoders would read
-# values they never met in training. The network above got every step right anyway. Let us look inside.
+# Nothing in training says what the state should do after step 9. If any part of the state depended on how
+# long the frame has been running, the decoders would read values they never met in training. The network
+# above got every step right anyway. Let us look inside.
 #
-# ### What the LSTM's state does in a long frame
-#
-# The LSTM's state has two parts per layer (lesson 03, section 3): the hidden vector h, which the next layer,
-# the decoders and the next step read, and the cell c, a memory that each step updates as
-# c ← f · c + i · g (forget gate f, input gate i, candidate g between −1 and 1); then h = o · tanh(c), with an
-# output gate o. We run the trained model through the `ADD` frame of a 1,000-digit sum (teacher-forced:
-# since the model gets every step right, these are the states of its own run) and record the state after
-# every step.
+# Recall the LSTM cell of lesson 03 (section 3): each layer keeps a cell c, updated at every step as
+# c ← f · c + i · g, and passes on h = o · tanh(c). We run the trained model through the `ADD` frame of a
+# 1,000-digit sum (teacher-forced: since the model gets every step right, these are the states of its own
+# run) and record h and c after every step.
 
 # %%
 def frame_states(model, frame):
@@ -532,16 +563,14 @@ print("steps:", h.shape[0], "· largest |c| after steps 9, 99, 999 and at the en
       [round(c[t].abs().max().item(), 1) for t in (8, 98, 998, len(c) - 1)])
 
 # %% [markdown]
-# The largest cell value grows with the step number: some cells **count**. For each of the 2 × 64 cells,
-# how far it moves between step 9 and the end of the frame (compared at the same point of the
-# `ADD1`/`LSHIFT` cycle):
+# The largest cell value grows with the step number: some cells **count**. How far each of the 2 × 64
+# cells moves between step 9 and the end of the frame (compared at the same point of the `ADD1`/`LSHIFT`
+# cycle), and the four that move most:
 
 # %%
 T = len(c) - 1 - (len(c) - 1 - 8) % 2  # the last step at the same point of the 2-step cycle as step 9
 growth = (c[T] - c[8]).abs().flatten()
 counting = growth.argsort(descending=True)[:4]
-print("cells that move by more than 100:", int((growth > 100).sum()), "of", growth.numel(),
-      "· by more than 1:", int((growth > 1).sum()))
 print("the four largest moves:", [round(v, 1) for v in growth[counting].tolist()], "over", T - 8, "steps")
 
 # %%
@@ -564,11 +593,277 @@ plt.show()
 
 # %% [markdown]
 # So the fear was justified: this LSTM **does** carry the length of the frame in its state, in cells that
-# grow by up to one per step, to several hundred by step 1,000 (where they level off), and nothing in
-# training bounds them. These do no harm, because nothing reads c directly: the rest of the network sees h = o · tanh(c), and
-# tanh is flat beyond a few units (tanh(9) = 0.99999997). By the end of the training frames (grey) these
-# cells were already (nearly) saturated, and at step 2,000 they read almost exactly as at step 9.
+# grow by up to one per step, to several hundred by step 1,000, and nothing in training bounds them. They
+# do no harm here, because nothing reads c directly: the rest of the network sees h = o · tanh(c), and tanh
+# is flat beyond a few units (tanh(9) = 0.99999997). By the end of the training frames (grey) these cells
+# were already (nearly) saturated, and at step 2,000 they read almost exactly as at step 9. (Deep dive A, at
+# the end of the lesson, checks the rest of h and how clear the decisions stay, up to 40,000 steps.)
 #
+# This is luck, not design. Nothing in the loss prefers these weights to others that fit the same training
+# steps just as well and let a counting cell tip a decision at step 500; no test on short frames tells such
+# networks apart, and a test on long ones covers only the lengths tried. The recursive formulation removes
+# the question instead of hoping: every frame is short and starts from a zero state, whatever the input's
+# length (lesson 05).
+
+# %% [markdown]
+# ## 5. The starved set: 5 one-digit sums
+#
+# Cai, Shin & Song also train on almost nothing: five one-digit sums. From these, they report, the
+# recursive model adds long numbers built only from columns it has seen, such as 822 + 233 (its columns
+# 2 + 3, 2 + 3 and 8 + 2 are among the sums), while the non-recursive model fails on the same problems. Here
+# is our loop model on them, trained here (it takes a few seconds):
+
+# %%
+starved = addition.training_set("starved")
+starved_result = train(task, "non-recursive", train_set="starved", seed=0)
+starved_model = starved_result.model
+print("training sums:", starved, "· ADD1 entries covered:", addition.coverage(starved))
+print(f"{starved_result.n_unique_frames} distinct frames · every training step right after "
+      f"{starved_result.epochs} epochs: {starved_result.perfect}")
+print("the ADD frames it learned from:")
+for a, b in starved:
+    add_frame = frames(addition.reference((a, b), "non-recursive"))[0]
+    print(f"  {a} + {b}:", " ".join(s.next_program + " ⏎" * s.ret for s in add_frame.steps))
+
+# %% [markdown]
+# We test it only on what it could know: `addition.starved_problem(n, rng)` builds n-column sums from the
+# columns of the five training sums (every column but the top one without a carry, since no training sum
+# shows `ADD1` a carry coming in; the top one may carry out, like 8 + 2).
+
+# %%
+starved_sizes = [1, 2, 3, 5, 10, 100]
+starved_records = evaluate(starved_model, task, "non-recursive", sizes=starved_sizes, per_size=30,
+                           problems=addition.starved_problem)
+print("e.g.", addition.starved_problem(3, random.Random(0)), addition.starved_problem(5, random.Random(0)))
+print(f"{'columns':>8}{'correct':>10}")
+for r in starved_records:
+    print(f"{r['size']:>8}{r['correct']:>7}/{r['n']}")
+
+# %%
+ax = plot_accuracy({"loop model, 5 starved sums": starved_records}, train_sizes=[1, 1])
+ax.set_xlabel("columns (built from the training sums' columns)")
+plt.show()
+
+# %% [markdown]
+# It is right on 30 of 30 sums of 1 column, 28 of 2 columns, 30 of 3 and of 5, then 26 of 10 and only 5
+# of 100, though every column is one it has seen. And 822 + 233, the paper's example:
+
+# %%
+res_822 = run(starved_model, task, (822, 233), "non-recursive")
+print("output:", res_822.output, "(the sum is 1055) · same trace as the reference:",
+      first_difference(res_822.trace, res_822.reference) is None)
+
+# %% [markdown]
+# The right answer, with the reference's trace step for step. So our loop model does not fail on the
+# paper's example: its failures come at longer sums. Lesson 05 compares this with the recursive model, on
+# the same sums.
+#
+# Why does it fail on long sums, when every column is one it has seen? In the loop, after each column's
+# `LSHIFT`, the frame decides at step 3, 5, 7, … whether to go on (`ADD1`) or stop (`NOP ⏎`). What did the
+# five training traces show at these decisions? Every step of their `ADD` frames after the first column (the
+# first step is where every frame starts: digits in view, `ADD1`):
+
+# %%
+starved_add_frames = [frames(addition.reference(p, "non-recursive"))[0] for p in starved]
+decisions = Counter((k, s.obs, s.next_program + " ⏎" * s.ret)
+                    for f in starved_add_frames for k, s in enumerate(f.steps, 1) if k % 2 and k > 1)
+for (k, obs, decision), count in sorted(decisions.items()):
+    print(f"step {k}: sees {obs} -> {decision}   ×{count}")
+
+# %% [markdown]
+# At these decisions the training traces never had digits in view: a blank column (stop) or a lone carry
+# (`ADD1` for the carry out). "Go on while there are digits" was shown only at step 1, from a fresh state. In
+# a long sum the network must apply it at step 3, 5, 7, …, from a state that has moved on a little
+# differently with every column, and five sums say nothing about how. Deep dive B, at the end of the lesson,
+# finds where the failed runs go wrong: at these decisions.
+#
+# The recursive formulation cuts the same five traces into frames that each handle one column from a fresh
+# state: every decision to go on or stop is taken at the first step of a frame, exactly as in training, so a
+# 100-column sum is a hundred frames of the kind the training showed. Lesson 05 trains it on the same five
+# sums and measures how far that carries.
+
+# %% [markdown]
+# ## 6. What a column never seen means
+#
+# The starved tests used only columns from the training sums. What about a column that no training trace
+# shows, say 7 + 5? `ADD1` must write 2 and carry; no model can infer that 7 + 5 = 12 from five examples
+# that never show it, any more than you could learn the digit for 7 + 5 from the sums 8 + 2, 2 + 3, 4 + 5,
+# 1 + 6 and 3 + 3. **Predict** before running the next cell: what does the starved model write for the 100
+# one-digit sums x + y?
+
+# %%
+grid = [[run(starved_model, task, (x, y), "non-recursive").output for y in range(10)] for x in range(10)]
+fig, ax = plt.subplots(figsize=(4.8, 4.4))
+ax.imshow([[grid[x][y] == x + y for y in range(10)] for x in range(10)], cmap="RdYlGn", vmin=-0.3, vmax=1.3)
+for x in range(10):
+    for y in range(10):
+        weight = "bold" if (x, y) in starved else "normal"
+        ax.text(y, x, "·" if grid[x][y] is None else grid[x][y], ha="center", va="center", fontsize=7, weight=weight)
+ax.set(xticks=range(10), yticks=range(10), xlabel="y", ylabel="x",
+       title="what the starved model writes for x + y\n(green: right; bold: a training sum)")
+plt.show()
+print("right:", sum(grid[x][y] == x + y for x in range(10) for y in range(10)), "of 100")
+
+# %% [markdown]
+# Mostly wrong, as it must be. It is right on its five training sums and on a handful of others, where the
+# digit it writes for some column it knows happens to be right. A column never seen is
+# outside what any model can be expected to know, recursive or not. Generalization in the
+# papers' sense is about new *combinations and lengths* of known columns; that is why a training set must
+# cover every column the test can meet (section 1).
+#
+# ### Exercise 5 — which columns are new?
+#
+# Write `unseen_columns(problem, training_problems)`: the sorted list of the `ADD1` entries (in1, in2,
+# carry) that `problem` meets and no training problem does. `addition.columns(a, b)` lists the entries one
+# addition meets.
+
+# %%
+def unseen_columns(problem, training_problems):
+    ### BEGIN SOLUTION
+    seen = {column for a, b in training_problems for column in addition.columns(a, b)}
+    return sorted(set(addition.columns(*problem)) - seen)
+    ### END SOLUTION
+
+
+def add1_entries_in_traces(problems):  # another route: the first observation of every ADD1 frame
+    traces = [addition.reference(p, "non-recursive", record_states=False) for p in problems]
+    return {f.steps[0].obs[:3] for f, _ in collect_frames(traces) if f.program == "ADD1"}
+
+
+def unseen_reference(problem, training_problems):
+    return sorted(add1_entries_in_traces([problem]) - add1_entries_in_traces(training_problems))
+
+
+ex5 = check_function("Exercise 5", unseen_columns, unseen_reference,
+                     [((822, 233), starved), ((7, 5), starved), ((99, 1), starved), ((99, 1), [(9, 1)]),
+                      ((4567, 8), paper), ((75, 75), [(5, 5)])],
+                     hint=lambda args, got, expected: "List each new (in1, in2, carry) once, sorted; "
+                     "addition.columns gives the entries of one problem, including the lone carry at the top.")
+
+# %% [markdown]
+# ### Exercise 6 — your turn: what does a bigger training set buy?
+#
+# A network that reproduces its training traces perfectly still knows only what they show. The next cell
+# trains the loop model on `N_PROBLEMS` problems drawn uniformly (equal-length addends of 1 to 3 digits, as
+# in the second draw of section 1), `SEED` fixing both the draw and the initial weights. Then it runs 200
+# random problems of 1 to 5 digits, split by whether they meet an `ADD1` entry the training set never showed
+# (your `unseen_columns`, or the reference if you skipped it).
+#
+# Run it once as it is: 50 problems, about a quarter of a minute. Then **predict** what 150 problems will
+# change: the coverage? the accuracy on sums made of seen entries? on the others? Set `N_PROBLEMS = 150`
+# (about as quick; or try another `SEED`), run the cell and the check after it, and compare. The check accepts any
+# setting, makes sure the model was really trained with yours, and says what your run shows.
+
+# %%
+N_PROBLEMS, SEED = 50, 0  # change me, e.g. N_PROBLEMS = 150
+
+rng = random.Random(SEED)
+uniform = [addition.random_problem(rng.randint(1, 3), rng) for _ in range(N_PROBLEMS)]
+uniform_result = train(task, "non-recursive", problems=uniform, seed=SEED)
+print("ADD1 entries covered:", addition.coverage(uniform), "· every training step right:", uniform_result.perfect)
+tally = {True: Counter(), False: Counter()}  # all columns seen? -> Counter of correct / not
+rng = random.Random(1)
+for problem in [addition.random_problem(rng.randint(1, 5), rng) for _ in range(200)]:
+    known = not ex5.use(problem, uniform)
+    tally[known][run(uniform_result.model, task, problem, "non-recursive").correct] += 1
+for known, label in [(True, "only columns it has seen"), (False, "a column it has never seen")]:
+    print(f"problems with {label}: {tally[known][True]} of {sum(tally[known].values())} correct")
+
+# %%
+def what_the_run_shows():
+    (seen_right, seen), (new_right, new) = ((tally[k][True], sum(tally[k].values())) for k in (True, False))
+    text = f"Its {N_PROBLEMS} problems cover {addition.coverage(uniform)[0]} of the 241 ADD1 entries. "
+    if not uniform_result.perfect:
+        text += "It did not get every training step right, so some errors below are on what it was shown. "
+    if seen:
+        text += (f"On the {seen} test sums made only of entries it has seen, it is right {seen_right} times"
+                 + (": it knows what it was shown. " if seen_right == seen else ", not every time: it knows each "
+                    "entry, yet a decision of its loop still goes wrong (as in section 5). "))
+    if new:
+        text += (f"On the {new} that meet an entry it never saw, it is right {new_right} times: there it can only "
+                 "guess the digit. More problems cover more entries, so fewer test sums are of that kind.")
+    else:
+        text += "No test sum meets an entry it never saw: the training set covers all they need."
+    return text
+
+
+ex6 = check_run("Exercise 6", {"problems": N_PROBLEMS, "seed": SEED, "test sums": 200},
+                {"problems": uniform_result.n_problems, "seed": uniform_result.seed,
+                 "test sums": sum(map(sum, (tally[True].values(), tally[False].values())))}, what_the_run_shows)
+
+# %% [markdown]
+# With the 50 problems as given, it is right on every sum made of entries it has seen, up to 5 digits, and
+# almost always wrong on a sum with an entry it has never seen. Coverage, not the number of problems as such,
+# decides what a model can know at all; length is a different question, the one the recursive formulation
+# answers.
+
+# %% [markdown]
+# ## Check your understanding
+#
+# 1. Why can a whole batch of frames be run through the LSTM in one call during training, but not during
+#    a run? <details><summary>Answer</summary>Teacher forcing: in training every step's input comes from the
+#    reference trace, so all inputs are known in advance. In a run, the next observation depends on what the
+#    network just did to the pad, so the steps must be taken one at a time.</details>
+# 2. Merging 1,620 frames into 989 distinct ones with weights: does it change the loss? The gradient? The
+#    training? <details><summary>Answer</summary>Not the loss over the whole set, nor its gradient: a frame of
+#    weight k contributes k times one copy. An epoch is shorter, and the mini-batches are made of different
+#    frames, so the optimization path (and the number of epochs) differs from training on every copy.
+#    </details>
+# 3. The training stops when every training step is right, not when the loss is small. Why?
+#    <details><summary>Answer</summary>A mean loss can be small while a few rare steps are wrong (the digit
+#    written for a carrying column met in only one training sum, such as 9 + 9 with a carry in); in a run one
+#    wrong step is enough to spoil the answer.</details>
+# 4. The loop model trained on 200 problems was right on every problem up to 5,000 digits. Does that prove
+#    it adds correctly? <details><summary>Answer</summary>No: it shows it was right on the problems tried
+#    (2 at 5,000 digits), and its state carries the frame's length in cells nothing bounds. A proof needs a
+#    finite set of situations that covers every input, which the recursive formulation provides (lesson
+#    05).</details>
+# 5. Every column of the starved tests was seen in training. Why does the loop model still skip columns or
+#    stop early?
+#    <details><summary>Answer</summary>Knowing each column is not the problem; knowing when to go on is. In
+#    the five traces, the loop's decision after a column always saw a blank column (stop) or a lone carry;
+#    "go on while there are digits" appears only at the first step of the frame, from a fresh state. Later
+#    decisions come from a state that has moved on, and five sums do not say how to treat it.</details>
+# 6. Would a recursive model trained on the 5 starved sums add 7 + 5 correctly? <details><summary>Answer
+#    </summary>It cannot be expected to: no training trace shows `ADD1` the entry (7, 5, BLANK), so nothing
+#    tells it to write 2 and carry. Recursion helps with length, not with columns never seen.</details>
+#
+# ## Summary
+#
+# - Training data are frames: one per call, merged with a weight when identical (1,620 → 989 for the loop
+#   formulation of the paper's set), padded into batches with a mask, fed with teacher forcing.
+# - The loss per step is CE(next program) + Σ CE(argument slot) + BCE(return flag), averaged over the real
+#   steps with the frames' weights; training stops when every training step is right.
+# - The loop model trained on the paper's 200 problems reproduces its training traces and, run by the
+#   interpreter, adds correctly every problem tried up to 5,000 digits, as the paper found.
+# - Its one `ADD` frame grows to 2n + 1 steps, against at most 9 in training. Its LSTM counts the steps in
+#   its cells, to several hundred: harmless here, because h sees them through a tanh that saturates before
+#   step 9. Nothing in training guarantees that; another network may not be so lucky.
+# - From 5 one-digit sums, the loop model adds 822 + 233 and most short sums, but only 5 of 30 sums of 100
+#   columns, all made of columns it has seen: it goes wrong at the decision after a column, which its
+#   training showed with digits in view only at the first step of a fresh frame.
+# - A column never seen is outside what any model can be expected to know: the training set's coverage,
+#   not its size as such, decides what can be learned at all (exercise 6).
+# - Next, [lesson 05](05_recursion.ipynb): the recursive formulation, the reset at every call, and the same
+#   experiments again.
+
+# %% [markdown]
+# ## Deep dives (optional)
+#
+# Two detours for the curious: one seed's forensics, which the main line only summarized. Nothing after this
+# point is needed for lesson 05.
+#
+# ### Deep dive A (optional): how close to the edge is the loop model?
+#
+# Section 4 found cells of the trained loop model that count the steps of its `ADD` frame, and argued that
+# they do no harm because h sees them only through a saturated tanh. Here is that claim measured. First, how
+# many cells move, between step 9 and the end of the 1,000-digit frame:
+
+# %%
+print("cells that move by more than 100:", int((growth > 100).sum()), "of", growth.numel(),
+      "· by more than 1:", int((growth > 1).sum()))
+
+# %% [markdown]
 # Does all of h, the 128 values the network passes on, stay where it was in training? The range of each value
 # over every step of the 200 training `ADD` frames, and how far the long frame goes outside it:
 
@@ -632,70 +927,18 @@ plt.show()
 # %% [markdown]
 # Even the value that goes farthest out stays inside its training range at all but a handful of the 2,001
 # steps (5 by more than 0.05), and then by at most 0.16: in this network the counting stays in c, behind
-# the saturated tanh, and h stays (nearly) where training put it. Had a value of h drifted with the step number, that would be the length of the
-# input leaking into what the network reads: exactly the risk of the loop. The decisions show no trace of
-# it either: their margins stay about as large as in training, all the way to step 40,000. That is a
-# property of these particular weights, not of the method.
+# the saturated tanh, and h stays (nearly) where training put it. Had a value of h drifted with the step
+# number, that would be the length of the input leaking into what the network reads: exactly the risk of
+# the loop. The decisions show no trace of it either: their margins stay about as large as in training, all
+# the way to step 40,000. That is a property of these particular weights, not of the method: train with
+# another `seed` in section 2 and run this deep dive again, and the network will have its own counters and
+# its own drifting values; only a test tells whether they matter.
+
+# %% [markdown]
+# ### Deep dive B (optional): where the starved loop model goes wrong
 #
-# It is luck, not design. Nothing in the loss prefers these weights to others that fit the same training
-# steps just as well and let a drifting cell tip a decision at step 500; no test on short frames tells such
-# networks apart, and a test on long ones covers only the lengths tried. Try a few other `seed`s in section 2
-# and run this section again: each network finds its own counters and its own drifting cells, and only a test
-# tells whether they matter. The recursive formulation removes the question instead of hoping: every frame is
-# short and starts from a zero state, whatever the input's length (lesson 05).
-
-# %% [markdown]
-# ## 5. The starved set: 5 one-digit sums
-#
-# Cai, Shin & Song also train on almost nothing: five one-digit sums. From these, they
-# report, the recursive model adds long numbers built only from columns it has seen, such as 822 + 233
-# (8 + 2, 2 + 3 and 2 + 3 are among the sums), and the non-recursive model fails on the same problems.
-# Here is the loop model on them, trained here (it takes a few seconds):
-
-# %%
-starved = addition.training_set("starved")
-starved_result = train(task, "non-recursive", train_set="starved", seed=0)
-starved_model = starved_result.model
-print("training sums:", starved, "· ADD1 entries covered:", addition.coverage(starved))
-print(f"{starved_result.n_unique_frames} distinct frames · every training step right after "
-      f"{starved_result.epochs} epochs: {starved_result.perfect}")
-print("the ADD frames it learned from:")
-for a, b in starved:
-    add_frame = frames(addition.reference((a, b), "non-recursive"))[0]
-    print(f"  {a} + {b}:", " ".join(s.next_program + " ⏎" * s.ret for s in add_frame.steps))
-
-# %% [markdown]
-# We test it only on what it could know: `addition.starved_problem(n, rng)` builds n-column sums from the
-# columns of the five training sums (every column but the top one without a carry, since no training sum
-# shows `ADD1` a carry coming in; the top one may carry out, like 8 + 2).
-
-# %%
-starved_sizes = [1, 2, 3, 5, 10, 100]
-starved_records = evaluate(starved_model, task, "non-recursive", sizes=starved_sizes, per_size=30,
-                           problems=addition.starved_problem)
-print("e.g.", addition.starved_problem(3, random.Random(0)), addition.starved_problem(5, random.Random(0)))
-print(f"{'columns':>8}{'correct':>10}")
-for r in starved_records:
-    print(f"{r['size']:>8}{r['correct']:>7}/{r['n']}")
-
-# %%
-ax = plot_accuracy({"loop model, 5 starved sums": starved_records}, train_sizes=[1, 1])
-ax.set_xlabel("columns (built from the training sums' columns)")
-plt.show()
-
-# %% [markdown]
-# It adds its training sums and most short sums, but it fails more often the more columns a sum has (26 of 30
-# right at 10 columns, 5 of 30 at 100), though every column is one it has seen. 822 + 233 first:
-
-# %%
-res_822 = run(starved_model, task, (822, 233), "non-recursive")
-print("output:", res_822.output, "(the sum is 1055) · same trace as the reference:",
-      first_difference(res_822.trace, res_822.reference) is None)
-
-# %% [markdown]
-# The right answer, step for step as the reference (`evaluate`, like the paper, scores only the answer;
-# here the trace matches too). Where do the runs that fail go wrong? The most common places where the failed
-# runs of the evaluation first leave their reference:
+# Section 5 found the starved loop model wrong on some of its test sums, most of them long ones. Where do
+# the failed runs first leave their reference? The most common places:
 
 # %%
 def first_wrong_choice(result):
@@ -727,11 +970,11 @@ for (program, step, reference_step, network_step), count in failures.most_common
     print(f"{runs:>9} at step {step} of {program}, the reference does {reference_step}, the network {network_step}")
 
 # %% [markdown]
-# Steps 3, 5, 7, … of the `ADD` frame are the moments the loop decides, after each column's `LSHIFT`, whether
-# to go on (`ADD1`) or stop (`NOP ⏎`). The failures are wrong decisions there, with digits still in view:
-# most often, at step 3, the network calls `LSHIFT` instead of `ADD1` and skips a column without adding
-# it; in longer sums it also stops (`NOP`) as if the numbers had ended. One of them beside its reference (select a step in either pane, or use ◀ ▶; the
-# widget needs a live kernel, and the cell after it prints the same comparison):
+# Steps 3, 5, 7, … of the `ADD` frame are the decisions to go on or stop. The failures are wrong decisions
+# there, with digits still in view: most often, at step 3, the network calls `LSHIFT` instead of `ADD1` and
+# skips a column without adding it; in longer sums it also stops (`NOP`) as if the numbers had ended. One of
+# them beside its reference (select a step in either pane, or use ◀ ▶; the widget needs a live kernel, and
+# the cell after it prints the same comparison):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -744,23 +987,9 @@ print(f"{problem[0]} + {problem[1]} = {sum(problem)}; the network wrote {failed.
 print(CompareViewer(reference_with_pads, failed.trace, task).summary())
 
 # %% [markdown]
-# What did the five training traces show at these decisions? Every step of their `ADD` frames after the
-# first column (the first step is where every frame starts: digits in view, `ADD1`):
-
-# %%
-starved_add_frames = [frames(addition.reference(p, "non-recursive"))[0] for p in starved]
-decisions = Counter((k, s.obs, s.next_program + " ⏎" * s.ret)
-                    for f in starved_add_frames for k, s in enumerate(f.steps, 1) if k % 2 and k > 1)
-for (k, obs, decision), count in sorted(decisions.items()):
-    print(f"step {k}: sees {obs} -> {decision}   ×{count}")
-
-# %% [markdown]
-# At these decisions the training traces never had digits in view: a blank column (stop) or a lone carry
-# (`ADD1` for the carry out). "Go on while there are digits" was shown only at step 1, from a fresh state. In
-# a long sum the network must apply it at step 3, 5, 7, …, from a state that has moved on a little
-# differently with every column, and five sums say nothing about how. What did this network make of it?
-# The column in view where each failed run first goes wrong, and the sums split by whether they have a
-# 1 + 6 column anywhere above the units:
+# What did this network make of the decisions the training did not show? The column in view where each
+# failed run first goes wrong, and the sums split by whether they have a 1 + 6 column anywhere above the
+# units:
 
 # %%
 def column_in_view(result):
@@ -786,144 +1015,10 @@ for has in (True, False):
 # in a sum that also holds a 1 + 6. Not every sum with a 1 + 6 column fails: what the network does at a
 # column also depends on its state, which has moved on a little differently in every sum. It learned a rule
 # that the five sums allow but do not teach, and a longer sum is more likely to hold such a column, so
-# accuracy falls with length. Another seed would learn another rule, with other columns: the five sums do
+# accuracy falls with length. Another seed may learn another rule, with other columns: the five sums do
 # not decide.
-#
-# The recursive formulation cuts the same five traces into frames that each handle one column from a fresh
-# state: every decision to go on or stop is taken at the first step of a frame, exactly as in training, so a
-# 100-column sum is a hundred frames of the kind the training showed. Cai, Shin & Song report that the
-# recursive model learns long sums from these five; lesson 05 trains it on the same five sums and measures
-# how far that carries.
 
 # %% [markdown]
-# ## 6. What a column never seen means
-#
-# The starved tests used only columns from the training sums. What about a column that no training trace
-# shows, say 7 + 5? `ADD1` must write 2 and carry; no model can infer that 7 + 5 = 12 from five examples
-# that never show it, any more than you could learn the digit for 7 + 5 from the sums 8 + 2, 2 + 3, 4 + 5,
-# 1 + 6 and 3 + 3. **Predict** before running the next cell: what does the starved model write for the 100
-# one-digit sums x + y?
-
-# %%
-grid = [[run(starved_model, task, (x, y), "non-recursive").output for y in range(10)] for x in range(10)]
-fig, ax = plt.subplots(figsize=(4.8, 4.4))
-ax.imshow([[grid[x][y] == x + y for y in range(10)] for x in range(10)], cmap="RdYlGn", vmin=-0.3, vmax=1.3)
-for x in range(10):
-    for y in range(10):
-        weight = "bold" if (x, y) in starved else "normal"
-        ax.text(y, x, "·" if grid[x][y] is None else grid[x][y], ha="center", va="center", fontsize=7, weight=weight)
-ax.set(xticks=range(10), yticks=range(10), xlabel="y", ylabel="x",
-       title="what the starved model writes for x + y\n(green: right; bold: a training sum)")
-plt.show()
-print("right:", sum(grid[x][y] == x + y for x in range(10) for y in range(10)), "of 100")
-
-# %% [markdown]
-# Mostly wrong, as it must be. It is right on its five training sums and on a handful of others, where the
-# digit it writes for some column it knows happens to be right. A column never seen is
-# outside what any model can be expected to know, recursive or not. Generalization in the
-# papers' sense is about new *combinations and lengths* of known columns; that is why a training set must
-# cover every column the test can meet (section 1).
-#
-# ### Exercise 5 — which columns are new?
-#
-# Write `unseen_columns(problem, training_problems)`: the sorted list of the `ADD1` entries (in1, in2,
-# carry) that `problem` meets and no training problem does. `addition.columns(a, b)` lists the entries one
-# addition meets.
-
-# %%
-def unseen_columns(problem, training_problems):
-    ### BEGIN SOLUTION
-    seen = {column for a, b in training_problems for column in addition.columns(a, b)}
-    return sorted(set(addition.columns(*problem)) - seen)
-    ### END SOLUTION
-
-
-def unseen_reference(problem, training_problems):
-    seen = set().union(*(addition.columns(*p) for p in training_problems))
-    return sorted({col for col in addition.columns(*problem) if col not in seen})
-
-
-ex5 = check_function("Exercise 5", unseen_columns, unseen_reference,
-                     [((822, 233), starved), ((7, 5), starved), ((99, 1), starved), ((99, 1), [(9, 1)]),
-                      ((4567, 8), paper), ((75, 75), [(5, 5)])],
-                     hint=lambda args, got, expected: "List each new (in1, in2, carry) once, sorted; "
-                     "addition.columns gives the entries of one problem, including the lone carry at the top.")
-
-# %% [markdown]
-# A network that reproduces its training traces perfectly still knows only what they show. Here is the loop
-# model trained on 50 problems drawn uniformly (equal-length addends of 1 to 3 digits, as in the second draw
-# of section 1; 50 rather than 200 to keep the lesson quick), trained here to every training step right, like
-# the paper-set model. Then 200 random problems of 1 to 5 digits, split by whether they meet an entry its
-# training set never showed (your `unseen_columns`, or the reference if you skipped it):
-
-# %%
-rng = random.Random(0)
-uniform = [addition.random_problem(rng.randint(1, 3), rng) for _ in range(50)]
-uniform_result = train(task, "non-recursive", problems=uniform, seed=0)
-print("ADD1 entries covered:", addition.coverage(uniform), "· every training step right:", uniform_result.perfect)
-tally = {True: Counter(), False: Counter()}  # all columns seen? -> Counter of correct / not
-rng = random.Random(1)
-for problem in [addition.random_problem(rng.randint(1, 5), rng) for _ in range(200)]:
-    known = not ex5.use(problem, uniform)
-    tally[known][run(uniform_result.model, task, problem, "non-recursive").correct] += 1
-for known, label in [(True, "only columns it has seen"), (False, "a column it has never seen")]:
-    print(f"problems with {label}: {tally[known][True]} of {sum(tally[known].values())} correct")
-
-# %% [markdown]
-# On sums made of columns it has seen it is right every time, up to 5 digits; with a column it has never
-# seen, it is almost always wrong. Coverage, not the number of problems, decides what a model can know at all;
-# length is a different question, the one the recursive formulation answers.
-
-# %% [markdown]
-# ## Check your understanding
-#
-# 1. Why can a whole batch of frames be run through the LSTM in one call during training, but not during
-#    a run? <details><summary>Answer</summary>Teacher forcing: in training every step's input comes from the
-#    reference trace, so all inputs are known in advance. In a run, the next observation depends on what the
-#    network just did to the pad, so the steps must be taken one at a time.</details>
-# 2. Merging 1,620 frames into 989 distinct ones with weights: does it change the loss? The gradient? The
-#    training? <details><summary>Answer</summary>Not the loss over the whole set, nor its gradient: a frame of
-#    weight k contributes k times one copy. An epoch is shorter, and the mini-batches are made of different
-#    frames, so the optimization path (and the number of epochs) differs from training on every copy.
-#    </details>
-# 3. The training stops when every training step is right, not when the loss is small. Why?
-#    <details><summary>Answer</summary>A mean loss can be small while a few rare steps are wrong (the digit
-#    written for a carrying column met in only one training sum, such as 9 + 9 with a carry in); in a run one
-#    wrong step is enough to spoil the answer.</details>
-# 4. The loop model trained on 200 problems was right on every problem up to 5,000 digits. Does that prove
-#    it adds correctly? <details><summary>Answer</summary>No: it shows it was right on the problems tried
-#    (2 at 5,000 digits), and its state carries the frame's length in cells nothing bounds. A proof needs a
-#    finite set of situations that covers every input, which the recursive formulation provides (lessons 05
-#    and beyond).</details>
-# 5. Every column of the starved tests was seen in training. Why does the loop model still skip columns or
-#    stop early?
-#    <details><summary>Answer</summary>Knowing each column is not the problem; knowing when to go on is. In
-#    the five traces, the loop's decision after a column always saw a blank column (stop) or a lone carry;
-#    "go on while there are digits" appears only at the first step of the frame, from a fresh state. Later
-#    decisions come from a state that has moved on, and five sums do not say how to treat it.</details>
-# 6. Would a recursive model trained on the 5 starved sums add 7 + 5 correctly? <details><summary>Answer
-#    </summary>It cannot be expected to: no training trace shows `ADD1` the entry (7, 5, BLANK), so nothing
-#    tells it to write 2 and carry. Recursion helps with length, not with columns never seen.</details>
-#
-# ## Summary
-#
-# - Training data are frames: one per call, merged with a weight when identical (1,620 → 989 for the loop
-#   formulation of the paper's set), padded into batches with a mask, fed with teacher forcing.
-# - The loss per step is CE(next program) + Σ CE(argument slot) + BCE(return flag), averaged over the real
-#   steps with the frames' weights; training stops when every training step is right.
-# - The loop model trained on the paper's 200 problems reproduces its training traces and, run by the
-#   interpreter, adds correctly every problem tried up to 5,000 digits, as the paper found.
-# - Its one `ADD` frame grows to 2n + 1 steps, against at most 9 in training. Its LSTM counts the steps in
-#   its cells, to several hundred: harmless here, because tanh saturates before step 9 and h stays (nearly)
-#   within its training range: at most 0.16 outside, at a handful of steps. Nothing in training guarantees either.
-# - From 5 one-digit sums, the loop model fails more often the more columns a sum has (5 of 30 right at 100
-#   columns), even on sums made only of columns it has seen: it goes wrong at the decision after a column,
-#   which its training showed with digits in view only at the first step of a fresh frame.
-# - A column never seen is outside what any model can be expected to know: coverage decides what can be
-#   learned at all.
-# - Next, [lesson 05](05_recursion.ipynb): the recursive formulation, the reset at every call, and the same
-#   experiments again.
-#
 # ## Further reading
 #
 # - Jonathon Cai, Richard Shin, Dawn Song. *Making Neural Programming Architectures Generalize via
