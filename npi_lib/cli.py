@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Callable
 
 from . import __version__
 from .errors import ForthError, NpiLibError
@@ -120,16 +121,19 @@ def _print_output(text: str) -> None:
 # (`npi_lib.task`), so a new task shows up here without touching this file.
 def _add_task_arguments(p: argparse.ArgumentParser, default_help: str = "the task's recursive one") -> None:
     """The TASK argument and --formulation, the same for trace, train, eval and run."""
-    from .task import task_names
-
-    p.add_argument("task", help=", ".join(task_names()))
+    p.add_argument("task", help="the task: one of those listed below")
     p.add_argument("--formulation", default=None, help=f"one of the task's formulations (below); default: {default_help}")
 
 
-def _tasks_epilog(*examples: str) -> str:
-    """The help's closing text: each task's input (as JSON), formulations and training sets, then examples.
-    In an example, {task}, {input}, {formulation} and {train_set} stand for the first task's name, its
-    example input, its first formulation and its last training set."""
+def _tasks_epilog(*examples: str) -> Callable[[], str]:
+    """The help's closing text, made only when help is shown (see `_Parser`): each task's input (as JSON),
+    formulations and training sets, then examples. In an example, {task}, {input}, {formulation} and
+    {train_set} stand for the first task's name, its example input, its first formulation and its last
+    training set."""
+    return lambda: _tasks_text(examples)
+
+
+def _tasks_text(examples: tuple[str, ...]) -> str:
     from .task import get_task, task_names
 
     tasks = [get_task(name) for name in task_names()]
@@ -386,10 +390,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- reproduce
-def add_reproduce_parser(subparsers: argparse._SubParsersAction) -> None:
-    from .task import get_task, task_names
+class _Reproducible:
+    """The choices of `reproduce`: every task that declares results, and "all"; read from the registry
+    only when the command is parsed or its help shown."""
 
-    tasks = [name for name in task_names() if get_task(name).results is not None]
+    def names(self) -> list[str]:
+        from .task import get_task, task_names
+
+        return [name for name in task_names() if get_task(name).results is not None]
+
+    def __iter__(self):
+        return iter(self.names() + ["all"])
+
+    def __contains__(self, name: object) -> bool:
+        return name in list(self)
+
+
+def add_reproduce_parser(subparsers: argparse._SubParsersAction) -> None:
+    reproducible = _Reproducible()
+
+    def epilog() -> str:
+        tasks = reproducible.names()
+        return (f"tasks with a results table: {', '.join(tasks)}\nexamples:\n  python -m npi_lib reproduce "
+                f"{tasks[0] if tasks else 'TASK'}\n  python -m npi_lib reproduce all --workers 2 --json")
+
     p = subparsers.add_parser(
         "reproduce",
         help="retrain the paper's models from scratch and print its results table beside ours",
@@ -397,16 +421,15 @@ def add_reproduce_parser(subparsers: argparse._SubParsersAction) -> None:
         "the paper), run each on 30 random problems per size (or on the problems the paper describes), and "
         "print the accuracies beside the paper's. Models are trained and evaluated in parallel, --workers at "
         "a time; progress goes to stderr.",
-        epilog=f"tasks with a results table: {', '.join(tasks)}\nexamples:\n  python -m npi_lib reproduce "
-        f"{tasks[0] if tasks else 'TASK'}\n  python -m npi_lib reproduce all --workers 2 --json",
+        epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("task", choices=tasks + ["all"], metavar="TASK", help=f"{', '.join(tasks)}, or all")
+    p.add_argument("task", choices=reproducible, metavar="TASK", help="a task with a results table (below), or all")
     p.add_argument("--per-size", type=int, default=30, metavar="N", help="problems per size (default 30)")
     p.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
     p.add_argument("--workers", type=int, default=2, metavar="N", help="processes at once (default 2; 1: no subprocess)")
     p.add_argument("--json", action="store_true", help="print one JSON object per task instead of a table")
-    p.set_defaults(func=cmd_reproduce, reproducible=tasks)
+    p.set_defaults(func=cmd_reproduce, reproducible=reproducible)
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
@@ -416,7 +439,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
     if args.per_size < 1 or args.workers < 1:
         raise NpiLibError("--per-size and --workers must be at least 1")
-    for name in args.reproducible if args.task == "all" else [args.task]:
+    for name in args.reproducible.names() if args.task == "all" else [args.task]:
         report = reproduce(name, per_size=args.per_size, seed=args.seed, workers=args.workers)
         if args.json:
             print(json.dumps(report), flush=True)
@@ -426,8 +449,19 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- main
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose epilog may be a function, called only when the help is shown: the task
+    commands' help reads every task module, which `rpn` or `forth` need not import. Subparsers are of the
+    same class."""
+
+    def format_help(self) -> str:
+        if callable(self.epilog):
+            self.epilog = self.epilog()
+        return super().format_help()
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m npi_lib",
         description="Stack machines and Neural Programmer-Interpreters: the course's command-line tools.",
     )
@@ -448,7 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments, run the command, and turn user errors into `error: ...` and exit status 1."""
     try:
-        args = build_parser().parse_args(argv)  # the task commands' help reads the registry: it can fail
+        args = build_parser().parse_args(argv)  # a task command reads the registry here: it can fail
         if hasattr(sys, "set_int_max_str_digits"):
             sys.set_int_max_str_digits(0)  # print results of any size; this process is ours
         return args.func(args)

@@ -790,7 +790,6 @@ def check_rpn_by_hand(
     return check_value(exercise, student, evaluate_rpn(expression), hint=hint)
 
 
-
 # ---------------------------------------------------------------------------------------------- lesson 05: frames never shown
 def unseen_frames_reference(task: Any, problem: Any, training_problems: Sequence[Any], formulation: str) -> dict[str, int]:
     """Lesson 05, exercise 4, kept here so that the notebook does not show the answer: for each program, how

@@ -229,7 +229,6 @@ def step_limits(reference: Trace) -> tuple[int, int]:
     return 4 * len(reference) + 100, 4 * depth + 100
 
 
-
 def as_step_function(model: NPI | StepFunction) -> StepFunction:
     """The step function that runs `model`: an `NPI`'s `fast_step()`, or `model` itself if it is one.
 

@@ -967,10 +967,11 @@ class BoxesPlayground(Playground):
 
         from .task import get_task
 
-        form = get_task(task).input_form
+        task = get_task(task)
+        form = task.input_form
         if form is None:
-            raise ValueError(f"task {get_task(task).name!r} declares no input_form: use Playground (one JSON box)")
-        example = json.loads(get_task(task).input_example)
+            raise ValueError(f"task {task.name!r} declares no input_form: use Playground (one JSON box)")
+        example = json.loads(task.input_example)
         self.form = form
         self._initial = {box: str(kwargs.pop(box, part)) for box, part in zip(form.boxes, example)}
         super().__init__(task, model, formulation, **kwargs)

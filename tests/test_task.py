@@ -172,6 +172,8 @@ def test_a_new_task_reports_its_own_input_errors(tmp_path):
 def test_a_broken_task_list_is_one_error_line_not_a_traceback():
     r = cli("trace", "countdown", "--input", "2", tasks="no_such_module")
     assert r.returncode == 1 and r.stderr.startswith("error: NPI_LIB_TASKS: cannot load") and "Traceback" not in r.stderr
+    r = cli("rpn", "1 2 +", tasks="no_such_module")  # commands that need no task do not read the list
+    assert (r.returncode, r.stdout) == (0, "3\n")
 
 
 # ---------------------------------------------------------------------------------------------- no task named elsewhere

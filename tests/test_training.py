@@ -136,20 +136,11 @@ def test_trainings_batched_check_flags_the_same_steps_on_the_shipped_models(trai
         assert exact.any() == (train_set == "starved")
 
 
-def test_the_check_takes_any_step_function():
+def test_the_check_takes_any_step_function(oracle):
     trace = reference((96, 125))
-    table = {}
-    for frame in frames(trace):
-        for i, s in enumerate(frame.steps):
-            table[frame.program, frame.args, tuple(x.obs for x in frame.steps[: i + 1])] = (
-                s.ret, TASK.program_id(s.next_program), s.next_args)
-
-    def oracle(obs, args, prog, state):
-        history = (state or ()) + (obs,)
-        return table[TASK.programs[prog], args, history], history
-
+    lookup = oracle(trace, TASK)
     data = encode_frames(TASK, collect_frames([trace], dedup=False))
-    assert not step_errors(oracle, data).any() and step_accuracy(oracle, data) == 1.0
+    assert not step_errors(lookup, data).any() and step_accuracy(lookup, data) == 1.0
 
     def always_nop(obs, args, prog, state):
         return (False, TASK.program_id("NOP"), (0, 0, 0)), None
