@@ -12,7 +12,9 @@ Needs Debian's chromium and Playwright, kept outside the course's virtualenv:
     /tmp/pwvenv/bin/python tools/browser_check.py notebooks/01_stack_machines.ipynb
 
 JupyterLab is started from the course's virtualenv (`--jupyter`) with a token-less server on 127.0.0.1 and
-throw-away settings (cells always attached to the page, no news fetching), and stopped at the end.
+throw-away settings (cells always attached to the page, no news fetching), on a copy of the notebook in
+OUT/notebook/ (JupyterLab autosaves, and the lesson's stored outputs must stay as they are), and stopped
+at the end.
 Exit status 0 when every check passed.
 """
 
@@ -22,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -59,6 +62,12 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for old in args.out.glob("*.png"):
         old.unlink()
+    # JupyterLab autosaves what Run All does, outputs cleared mid-run included: it works on a copy, never on
+    # the lesson itself (whose stored outputs nbval checks)
+    work = args.out / "notebook"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    notebook = Path(shutil.copy2(notebook, work / notebook.name))
     env = dict(os.environ, **lab_settings(args.out))
     log = open(args.out / "jupyter.log", "w")
     server = subprocess.Popen(
