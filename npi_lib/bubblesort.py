@@ -70,7 +70,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from .errors import ActionError, ProblemError
-from .task import Task
+from .task import Experiment, PaperResults, Probe, Task
 from .trace import Tracer, frames, program
 
 I1, I2, I3 = 1, 2, 3  # pointer numbers, as the paper writes them: PTR(1, LEFT), SWAP(1, 2)
@@ -470,6 +470,35 @@ def _check(problem: tuple[int, ...], output: object) -> bool:
     return isinstance(output, (list, tuple)) and list(output) == sorted(problem)
 
 
+# What `python -m npi_lib reproduce bubblesort` regenerates: CAI Table 1, every formulation trained on the
+# 100 arrays of length <= 2, then tested on random arrays; the recursive one also past the paper's lengths.
+LENGTHS = (2, 3, 4, 8, 20, 90)
+PAST_THE_PAPER = 200
+RESULTS = PaperResults(
+    title="Bubble sort (digit encoder)",
+    source="Cai, Shin & Song (ICLR 2017), Table 1",
+    notes=f"'random': random digit arrays of that length. Length {PAST_THE_PAPER} is past the paper's lengths (no bracket).",
+    experiments=(
+        Experiment("recursive", "paper",
+                   (Probe("random", (*LENGTHS, PAST_THE_PAPER), ("100",) * len(LENGTHS) + (None,)),)),
+        Experiment("partial", "paper", (Probe("random", LENGTHS, ("100", "23", "10", "0", "0", "0")),)),
+        Experiment("non-recursive", "paper", (Probe("random", LENGTHS, ("100", "6.7", "10", "0", "0", "0")),)),
+    ),
+)
+
+# CAI Table 4: the comparison-bit encoder, trained on 3 arrays of lengths 7, 7 and 6.
+COMPARE_LENGTHS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 70)
+RESULTS_COMPARE = PaperResults(
+    title="Bubble sort (comparison-bit encoder)",
+    source="Cai, Shin & Song (ICLR 2017), Table 4",
+    notes="'random': random arrays of integers of that length.",
+    experiments=(
+        Experiment("recursive", "paper", (Probe("random", COMPARE_LENGTHS, "100"),)),
+        Experiment("non-recursive", "paper", (Probe(
+            "random", COMPARE_LENGTHS, ("100", "100", "100", "100", "90", "86.7", "6.7", "0", "0", "0", "0", "0")),)),
+    ),
+)
+
 TASK = Task(
     name="bubblesort",
     programs=PROGRAMS,
@@ -484,6 +513,7 @@ TASK = Task(
     training_set=training_set,
     input_example="[3, 1, 2]",
     input_help="digits 0-9",
+    results=RESULTS,
     observation_fields=("Q[i1]", "Q[i2]", "i3==length"),
     describe=describe,
     draw=draw,
@@ -499,6 +529,7 @@ TASK_COMPARE = replace(
     parse_input=parse_input_compare,
     training_set=training_set_compare,
     input_help="any integers",
+    results=RESULTS_COMPARE,
     observation_fields=("Q[i1]<=Q[i2]", "i1 on value", "i2 on value", "i3==length"),
 )
 

@@ -101,7 +101,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from .errors import ActionError, ProblemError
-from .task import Task, code_name
+from .task import Experiment, PaperResults, Probe, Task, code_name
 from .trace import Tracer, frames, program
 
 INVALID = 10  # what a null pointer reads: no digit there
@@ -582,6 +582,22 @@ def _check(problem: Sequence[int], output: object) -> bool:
     return isinstance(output, (list, tuple)) and list(output) == sorted(problem)
 
 
+# What `python -m npi_lib reproduce quicksort` regenerates: CAI Table 3, both formulations trained on 4
+# arrays of length 5, tested on random arrays; the recursive one also past the paper's lengths.
+LENGTHS = (3, 5, 7, 11, 15, 20, 22, 25, 30, 70)
+PAST_THE_PAPER = 500
+RESULTS = PaperResults(
+    title="Quicksort",
+    source="Cai, Shin & Song (ICLR 2017), Table 3",
+    notes=f"'random': random digit arrays of that length. Length {PAST_THE_PAPER} is past the paper's lengths (no bracket).",
+    experiments=(
+        Experiment("recursive", "paper",
+                   (Probe("random", (*LENGTHS, PAST_THE_PAPER), ("100",) * len(LENGTHS) + (None,)),)),
+        Experiment("non-recursive", "paper", (Probe(
+            "random", LENGTHS, ("100", "100", "100", "73.3", "60", "30", "20", "3.33", "3.33", "0")),)),
+    ),
+)
+
 TASK = Task(
     name="quicksort",
     programs=PROGRAMS,
@@ -596,6 +612,7 @@ TASK = Task(
     training_set=training_set,
     input_example="[3, 1, 2]",
     input_help="digits 0-9",
+    results=RESULTS,
     observation_fields=OBSERVATION_FIELDS,
     describe=describe,
     draw=draw,

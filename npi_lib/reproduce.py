@@ -128,7 +128,8 @@ def format_table(report: dict, results: PaperResults | None = None) -> str:
                     cells += f"{'':>13}"
                     continue
                 ours = f"{100 * accuracy[probe.label, size]:.1f}".removesuffix(".0")
-                cells += f"{ours + (f' ({probe.paper})' if probe.paper else ''):>13}"
+                paper = probe.paper_at(size)
+                cells += f"{ours + (f' ({paper})' if paper else ''):>13}"
             first = i == 0
             lines.append(
                 f"{experiment.formulation if first else '':<14} {experiment.train_set if first else '':<9} "

@@ -52,14 +52,30 @@ class Probe:
 
     label     what the problems are, as the table prints it ("random", "seen columns")
     sizes     the problem sizes (the table's columns)
-    paper     the paper's result on this line, as the paper states it ("100", "fails"); None if it has none
+    paper     the paper's result on this line, as the paper states it ("100", "fails"): one for every size,
+              or a tuple with one per size, None where the paper has no number (a size past the paper's)
     problems  (size, rng) -> a problem; None: the task's `random_problem`
+
+        >>> Probe("random", (3, 500), ("6.7", None)).paper_at(3)
+        '6.7'
     """
 
     label: str
     sizes: tuple[int, ...]
-    paper: str | None = None
+    paper: str | tuple[str | None, ...] | None = None
     problems: Callable[[int, random.Random], Any] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.paper, tuple) and len(self.paper) != len(self.sizes):
+            raise ProblemError(
+                f"probe {self.label!r}: {len(self.paper)} paper numbers for {len(self.sizes)} sizes; give one per size"
+            )
+
+    def paper_at(self, size: int) -> str | None:
+        """The paper's number at `size` (None: the paper has none)."""
+        if isinstance(self.paper, tuple):
+            return self.paper[self.sizes.index(size)]
+        return self.paper
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import ActionError, ProblemError
-from .task import Task, code_name
+from .task import Experiment, PaperResults, Probe, Task, code_name
 from .trace import Trace, Tracer, frames, program
 
 WHITE, GREY, BLACK, INVALID = 0, 1, 2, 3
@@ -566,11 +566,15 @@ def coverage(problems: list[Graph], formulation: str = "recursive") -> tuple[int
 
 # ---------------------------------------------------------------------------------------------- training sets
 STARVED = Graph(5, ((1, 2), (1, 5), (2, 4), (2, 5), (3, 5)))  # the single graph of Cai et al.'s Table 2
+# A smallest graph that shows the 3 (frame program, observation) pairs STARVED never shows (see
+# `coverage`; tests/test_toposort.py checks that the two together show all 34).
+COVERING = Graph(3, ((2, 3), (3, 1)))
 
 
 def training_set(name: str = "paper", seed: int = 0) -> list[Graph]:
     """The training graphs of Cai et al. (2017): "paper" (one 5-vertex and five 7-vertex graphs),
-    "starved" (the one 5-vertex graph of their Table 2), or "N" for N random graphs of 5-7 vertices.
+    "starved" (the one 5-vertex graph of their Table 2), "starved-covering" (that graph and `COVERING`),
+    or "N" for N random graphs of 5-7 vertices.
 
     "paper" draws greedily: each graph is the best of 64 random candidates (edge density drawn between
     0.2 and 0.6) at meeting (frame program, observation) pairs not met yet. `coverage()` reports the result.
@@ -580,6 +584,8 @@ def training_set(name: str = "paper", seed: int = 0) -> list[Graph]:
     """
     if name == "starved":
         return [STARVED]
+    if name == "starved-covering":
+        return [STARVED, COVERING]
     rng = random.Random(seed)
     if name == "paper":
         missing, chosen = set(all_frame_inputs("recursive")), []
@@ -595,7 +601,7 @@ def training_set(name: str = "paper", seed: int = 0) -> list[Graph]:
         return chosen
     if name.isdigit() and int(name) > 0:
         return [_training_graph(rng.randint(5, 7), rng) for _ in range(int(name))]
-    raise ProblemError(f"unknown training set {name!r} for toposort; use 'paper', 'starved' or a count like '20'")
+    raise ProblemError(f"unknown training set {name!r} for toposort; use 'paper', 'starved', 'starved-covering' or a count like '20'")
 
 
 def _training_graph(size: int, rng: random.Random) -> Graph:
@@ -712,6 +718,27 @@ def _check(problem: Graph, output: object) -> bool:
     return all(position[u] < position[v] for u, v in problem.edges)
 
 
+# What `python -m npi_lib reproduce toposort` regenerates: CAI Table 2 (one training graph) and the
+# 6-graph result of their section 4, plus the one graph with the graph that covers what it misses.
+SIZES = (5, 6, 7, 8, 70)
+LARGE = (5, 6, 7, 8, 70, 120)
+PAST_THE_PAPER = 500
+RESULTS = PaperResults(
+    title="Topological sort",
+    source="Cai, Shin & Song (ICLR 2017), Table 2 and section 4",
+    notes=f"'random': random DAGs with that many vertices. {PAST_THE_PAPER} vertices is past the paper's sizes (no\n"
+    "bracket). 'starved-covering': the paper's one graph and one 3-vertex graph for the 3 observations it never shows.",
+    experiments=(
+        Experiment("recursive", "paper",
+                   (Probe("random", (*LARGE, PAST_THE_PAPER), ("100",) * len(LARGE) + (None,)),)),
+        Experiment("non-recursive", "paper", (Probe("random", LARGE, "100"),)),
+        Experiment("recursive", "starved", (Probe("random", SIZES, "100"),)),
+        Experiment("non-recursive", "starved", (Probe("random", SIZES, ("6.7", "6.7", "3.3", "0", "0")),)),
+        Experiment("recursive", "starved-covering", (Probe("random", SIZES),)),
+        Experiment("non-recursive", "starved-covering", (Probe("random", SIZES),)),
+    ),
+)
+
 TASK = Task(
     name="toposort",
     programs=PROGRAMS,
@@ -724,9 +751,10 @@ TASK = Task(
     parse_input=parse_input,
     random_problem=random_problem,
     training_set=training_set,
-    training_sets=("paper", "starved"),
+    training_sets=("paper", "starved", "starved-covering"),
     input_example='{"n": 3, "edges": [[1, 2]]}',
     input_help="vertices 1..n, edges u -> v",
+    results=RESULTS,
     observation_fields=("color_start", "color_next", "stack_empty"),
     describe=describe,
     draw=draw,

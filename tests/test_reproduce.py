@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 
 from npi_lib.errors import ProblemError
 from npi_lib.reproduce import format_table, reproduce
-from npi_lib.task import get_task
+from npi_lib.task import BUILTIN_TASKS, get_task
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -60,9 +61,24 @@ def test_the_table_puts_the_paper_in_brackets_and_leaves_missing_sizes_blank():
     assert "(not 100%)" in table  # the starved rows were marked as not perfect
 
 
-def test_a_task_without_results_is_refused_with_the_list_of_those_with():
-    with pytest.raises(ProblemError, match="task 'quicksort' declares no results to reproduce; these do: addition"):
-        reproduce("quicksort", workers=1)
+def test_a_task_without_results_is_refused_with_the_list_of_those_with(countdown):
+    plain = dataclasses.replace(countdown, name="plain", results=None)
+    every = "addition, bubblesort, bubblesort-compare, toposort, quicksort"
+    with pytest.raises(ProblemError, match=f"task 'plain' declares no results to reproduce; these do: {every}"):
+        reproduce(plain, workers=1)
+
+
+def test_every_builtin_task_declares_the_paper_s_table_with_one_paper_number_per_size():
+    for name in BUILTIN_TASKS:
+        results = get_task(name).results
+        assert results is not None, name
+        for experiment in results.experiments:
+            assert experiment.formulation in get_task(name).formulations
+            assert experiment.train_set in get_task(name).training_sets
+            for probe in experiment.probes:
+                assert all(probe.paper_at(size) is None or probe.paper_at(size)[0].isdigit() or probe.paper_at(size) == "fails"
+                           for size in probe.sizes)
+
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -82,9 +98,9 @@ def test_reproduce_from_the_command_line_in_worker_processes():
 
 def test_reproduce_lists_the_tasks_with_results_and_refuses_others():
     help_text = run_cli("reproduce", "--help").stdout
-    assert "tasks with a results table: addition, countdown" in help_text
-    r = run_cli("reproduce", "quicksort")
-    assert r.returncode == 2 and "invalid choice: 'quicksort'" in r.stderr
+    assert "tasks with a results table: addition, bubblesort, bubblesort-compare, toposort, quicksort, countdown" in help_text
+    r = run_cli("reproduce", "sorting")
+    assert r.returncode == 2 and "invalid choice: 'sorting'" in r.stderr
 
 
 def test_workers_need_a_task_they_can_find_by_name(countdown):

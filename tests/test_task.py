@@ -15,7 +15,7 @@ import pytest
 
 import npi_lib.task as task_module
 from npi_lib.errors import ProblemError
-from npi_lib.task import BUILTIN_TASKS, Task, get_task, register, task_names
+from npi_lib.task import BUILTIN_TASKS, Probe, Task, get_task, register, task_names
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -222,3 +222,8 @@ def test_the_name_check_sees_code_but_not_docstrings(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text('"""Example: addition."""\nfrom .quicksort import TASK\nx = "bubblesort"\n# toposort\n')
     assert names_in_code(sample) & TASK_WORDS == {"quicksort", "bubblesort"}
+
+
+def test_a_probe_with_the_wrong_number_of_paper_numbers_is_refused():
+    with pytest.raises(ProblemError, match="2 paper numbers for 3 sizes"):
+        Probe("random", (1, 2, 3), ("100", "90"))

@@ -410,3 +410,12 @@ def test_pictures_draw_without_error():
     assert len(ax.patches) == 5  # one disc per vertex (edges are annotations)
     toposort.draw_graph(toposort.random_problem(30, random.Random(0)))
     plt.close("all")
+
+
+def test_the_starved_graph_misses_three_pairs_and_the_covering_set_shows_them_all():
+    from npi_lib.toposort import coverage, training_set
+
+    for formulation in ("recursive", "non-recursive"):
+        covered, total = coverage(training_set("starved"), formulation)
+        assert total - covered == 3
+        assert coverage(training_set("starved-covering"), formulation) == (total, total)
