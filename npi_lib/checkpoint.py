@@ -190,12 +190,17 @@ def shipped_checkpoints() -> list[tuple[str, str, str]]:
     >>> ("addition", "recursive", "paper") in shipped_checkpoints()
     True
     """
+    from .task import get_task
+
     out = []
     for p in sorted(SHIPPED_DIR.glob("*.pt")):
         for task in sorted(_task_names(), key=len, reverse=True):  # "bubblesort-compare" before "bubblesort"
             if p.stem.startswith(task + "-"):
-                formulation, _, train_set = p.stem[len(task) + 1 :].rpartition("-")
-                out.append((task, formulation, train_set))
+                rest = p.stem[len(task) + 1 :]  # formulation-trainset; both may hold "-" ("non-recursive")
+                formulations = sorted(get_task(task).formulations, key=len, reverse=True)
+                formulation = next((f for f in formulations if rest.startswith(f + "-")), None)
+                if formulation is not None:
+                    out.append((task, formulation, rest[len(formulation) + 1 :]))
                 break
     return out
 
