@@ -269,6 +269,38 @@ def plot_accuracy(
     return ax
 
 
+def plot_paper_comparison(report: dict, results: Any, ax: Any = None, train_sizes: Sequence[int] | None = None) -> Any:
+    """Our accuracy against size for every model of a results table (lines with 95% intervals, as
+    `plot_accuracy`), and the paper's numbers at the same sizes as open markers of the same colour.
+
+    `report` comes from `npi_lib.reproduce.reproduce` or `evaluate_shipped`, `results` is the task's
+    `PaperResults`. Only the first probe of each model is drawn (the random problems). Returns the axes.
+    """
+    series, paper = {}, {}
+    for experiment, row in zip(results.experiments, report["rows"]):
+        probe = experiment.probes[0]
+        name = f"{experiment.formulation} ({experiment.train_set})"
+        series[name] = [r for r in row["results"] if r["problems"] == probe.label]
+        measured = [r["size"] for r in series[name]]
+        paper[name] = [(s, float(p) / 100) for s in measured if _is_number(p := probe.paper_at(s))]
+    ax = plot_accuracy(series, ax=ax, train_sizes=train_sizes)
+    for i, (name, points) in enumerate(paper.items()):
+        if points:
+            sizes, values = zip(*points)
+            ax.plot(sizes, values, ls="none", marker="s", ms=8, mfc="none", color=POINTER_COLORS[i % len(POINTER_COLORS)])
+    ax.plot([], [], ls="none", marker="s", ms=8, mfc="none", color="0.4", label="the paper")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def _is_number(text: Any) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _plain_ticks(axis: Any, values: Sequence[float]) -> None:
     """Ticks at the measured sizes, written 20 rather than 2×10¹, when there are few enough to read."""
     from matplotlib.ticker import NullFormatter, NullLocator, ScalarFormatter

@@ -104,10 +104,46 @@ def reproduce(
             "seconds": round(time.perf_counter() - start, 1), "rows": rows}
 
 
+def evaluate_shipped(
+    task: Task | str,
+    per_size: int = 10,
+    max_size: int | None = None,
+    seed: int = 0,
+    progress: str | Callable | None = None,
+) -> dict:
+    """The results table without the training: every model of `task.results` loaded from the checkpoint
+    shipped with npi_lib (trained as `reproduce` trains it, seed 0) and run on `per_size` problems at each
+    size up to `max_size` (None: all), in this process. The same report as `reproduce`, for `format_table`
+    and `npi_lib.plotting.plot_paper_comparison`: what a lesson shows within its time budget.
+    """
+    from .checkpoint import shipped_checkpoint
+    from .evaluation import evaluate
+
+    task = get_task(task)
+    results = _results(task)
+    start = time.perf_counter()
+    rows = []
+    for experiment in results.experiments:
+        ckpt = shipped_checkpoint(task.name, experiment.formulation, experiment.train_set)
+        row = {"formulation": experiment.formulation, "train_set": experiment.train_set,
+               "training": ckpt.summary, "results": []}
+        for probe in experiment.probes:
+            sizes = [s for s in probe.sizes if max_size is None or s <= max_size]
+            for record in evaluate(ckpt.model, task, experiment.formulation, sizes, per_size, seed=seed,
+                                   problems=probe.problems, progress=progress):
+                row["results"].append({"problems": probe.label, "size": record["size"],
+                                       "accuracy": record["accuracy"], "n": record["n"]})
+        rows.append(row)
+    return {"task": task.name, "per_size": per_size, "seed": seed, "workers": 1,
+            "seconds": round(time.perf_counter() - start, 1), "rows": rows}
+
+
 def format_table(report: dict, results: PaperResults | None = None) -> str:
-    """A `reproduce` report as a text table: our accuracy (%) with the paper's in brackets."""
+    """A `reproduce` report as a text table: our accuracy (%) with the paper's in brackets. The columns are
+    the sizes the report holds."""
     results = results or _results(get_task(report["task"]))
-    sizes = results.sizes
+    measured = {r["size"] for row in report["rows"] for r in row["results"]}
+    sizes = [s for s in results.sizes if s in measured]
     label_width = max([13] + [len(p.label) + 1 for e in results.experiments for p in e.probes])
     lines = [
         f"{results.title}: accuracy (%) on {report['per_size']} problems per size; in brackets, {results.source}.",
@@ -115,7 +151,8 @@ def format_table(report: dict, results: PaperResults | None = None) -> str:
         "train: training problems, then the epochs and seconds until every training step was right.",
         "",
     ]
-    header = f"{'formulation':<14} {'train set':<9} {'problems':<{label_width}}" + "".join(f"{s:>13}" for s in sizes)
+    set_width = max([9] + [len(e.train_set) for e in results.experiments])
+    header = f"{'formulation':<14} {'train set':<{set_width}} {'problems':<{label_width}}" + "".join(f"{s:>13}" for s in sizes)
     lines += [header + "   train", "-" * (len(header) + 22)]
     for experiment, row in zip(results.experiments, report["rows"]):
         accuracy = {(r["problems"], r["size"]): r["accuracy"] for r in row["results"]}
@@ -132,7 +169,7 @@ def format_table(report: dict, results: PaperResults | None = None) -> str:
                 cells += f"{ours + (f' ({paper})' if paper else ''):>13}"
             first = i == 0
             lines.append(
-                f"{experiment.formulation if first else '':<14} {experiment.train_set if first else '':<9} "
+                f"{experiment.formulation if first else '':<14} {experiment.train_set if first else '':<{set_width}} "
                 f"{probe.label:<{label_width}}{cells}" + (f"   {train_text}" if first else "")
             )
     workers = report.get("workers", 1)

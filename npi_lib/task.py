@@ -72,7 +72,9 @@ class Probe:
             )
 
     def paper_at(self, size: int) -> str | None:
-        """The paper's number at `size` (None: the paper has none)."""
+        """The paper's number at `size` (None: the paper has none, or the probe has no such size)."""
+        if size not in self.sizes:
+            return None
         if isinstance(self.paper, tuple):
             return self.paper[self.sizes.index(size)]
         return self.paper

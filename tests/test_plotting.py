@@ -245,3 +245,20 @@ def test_npi_diagrams_draw_their_named_boxes():
     lookup = draw_program_lookup(task.programs, [p for p in task.programs if p in task.primitives])
     text = {t.get_gid(): t.get_text() for t in lookup.texts if t.get_gid()}
     assert all(p in text["P"] for p in task.primitives) and "ADD1" in text["C"] and "WRITE" not in text["C"]
+
+
+def test_the_paper_comparison_draws_one_line_per_model_and_the_paper_s_numbers_as_markers():
+    from npi_lib.plotting import plot_paper_comparison
+    from npi_lib.task import get_task
+
+    results = get_task("quicksort").results
+    rows = [{"formulation": e.formulation, "train_set": e.train_set, "training": {},
+             "results": [{"problems": "random", "size": s, "accuracy": 1.0, "n": 30} for s in (3, 11, 500)]}
+            for e in results.experiments]
+    ax = plot_paper_comparison({"rows": rows}, results)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(labels) == ["non-recursive (paper)", "recursive (paper)", "the paper"]
+    paper_markers = [line for line in ax.get_lines() if line.get_marker() == "s" and len(line.get_xdata())]
+    # the paper has numbers at 3 and 11 but none at 500 (past its sizes)
+    assert [list(line.get_xdata()) for line in paper_markers] == [[3, 11], [3, 11]]
+    assert list(paper_markers[1].get_ydata()) == [1.0, 0.733]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from npi_lib.errors import ProblemError
-from npi_lib.reproduce import format_table, reproduce
+from npi_lib.reproduce import evaluate_shipped, format_table, reproduce
 from npi_lib.task import BUILTIN_TASKS, get_task
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,3 +106,18 @@ def test_reproduce_lists_the_tasks_with_results_and_refuses_others():
 def test_workers_need_a_task_they_can_find_by_name(countdown):
     with pytest.raises(ProblemError, match="name its module in NPI_LIB_TASKS .* or reproduce with workers=1"):
         reproduce(countdown, per_size=1, workers=2)
+
+
+def test_evaluate_shipped_runs_the_shipped_models_up_to_a_size_and_the_table_shows_only_those_sizes():
+    report = evaluate_shipped("quicksort", per_size=2, max_size=5)
+    assert [(r["formulation"], r["train_set"]) for r in report["rows"]] == [("recursive", "paper"), ("non-recursive", "paper")]
+    assert [r["size"] for r in report["rows"][0]["results"]] == [3, 5]
+    assert all(r["n"] == 2 for row in report["rows"] for r in row["results"])
+    header = format_table(report).splitlines()[4].split()
+    assert header[-3:] == ["3", "5", "train"]  # no empty columns for the sizes not run
+
+
+def test_long_training_set_names_keep_the_table_aligned():
+    report = evaluate_shipped("toposort", per_size=1, max_size=5)
+    lines = [line for line in format_table(report).splitlines() if line.startswith(("recursive", "non-recursive"))]
+    assert len({line.index("random") for line in lines}) == 1
