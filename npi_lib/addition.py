@@ -376,9 +376,9 @@ RESULTS = PaperResults(
     title="Addition",
     source="Cai, Shin & Song (ICLR 2017)",
     notes="'random': random addends of that many digits. 'seen columns': sums built only from the columns of\n"
-    "the 5 starved training sums, like the paper's 822 + 233.",
+    "the 5 starved training sums, like the paper's 822 + 233. 10000 digits is past the paper's sizes (no bracket).",
     experiments=(
-        Experiment("recursive", "paper", (Probe("random", (5, 100, 1000, 5000), "100"),)),
+        Experiment("recursive", "paper", (Probe("random", (5, 100, 1000, 5000, 10000), ("100",) * 4 + (None,)),)),
         Experiment("non-recursive", "paper", (Probe("random", (5, 100, 1000), "100"),)),
         Experiment("recursive", "starved", (Probe("seen columns", (5, 100, 1000), "100", starved_problem),
                                             Probe("random", (5,)))),

@@ -428,6 +428,9 @@ def add_reproduce_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--per-size", type=int, default=30, metavar="N", help="problems per size (default 30)")
     p.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
     p.add_argument("--workers", type=int, default=2, metavar="N", help="processes at once (default 2; 1: no subprocess)")
+    p.add_argument("--seeds", type=int, default=0, metavar="N",
+                   help="also train every recursive model with the seeds 0..N-1 and count how many are right on "
+                   "every problem at the largest size the paper reports (default 0: no seed study)")
     p.add_argument("--json", action="store_true", help="print one JSON object per task instead of a table")
     p.set_defaults(func=cmd_reproduce, reproducible=reproducible)
 
@@ -439,8 +442,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
     if args.per_size < 1 or args.workers < 1:
         raise NpiLibError("--per-size and --workers must be at least 1")
+    if args.seeds < 0:
+        raise NpiLibError(f"--seeds must be 0 (no seed study) or more, got {args.seeds}")
     for name in args.reproducible.names() if args.task == "all" else [args.task]:
-        report = reproduce(name, per_size=args.per_size, seed=args.seed, workers=args.workers)
+        report = reproduce(name, per_size=args.per_size, seed=args.seed, workers=args.workers, seeds=args.seeds)
         if args.json:
             print(json.dumps(report), flush=True)
         else:

@@ -34,7 +34,7 @@ import time
 from typing import Any, Callable
 
 from .errors import ProblemError
-from .task import ENV_VARIABLE, PaperResults, Task, get_task, shared_task_names
+from .task import ENV_VARIABLE, PaperResults, Probe, Task, get_task, shared_task_names
 
 CHUNK = 10  # problems per evaluation job
 
@@ -45,11 +45,17 @@ def reproduce(
     seed: int = 0,
     workers: int = 2,
     log: Callable[[str], Any] | None = None,
+    seeds: int = 0,
 ) -> dict:
     """Train and evaluate every experiment of `task.results`; a JSON-ready report:
 
     {"task", "per_size", "seed", "seconds", "rows": [{"formulation", "train_set", "training" (the
     training summary), "results": [{"problems", "size", "accuracy", "n"}, ...]}, ...]}
+
+    `seeds` > 0 adds a seed study: every recursive model is trained again with the seeds 0 .. seeds-1 and
+    run on `per_size` problems at the largest size of its first probe that the paper reports (`count_size`);
+    the report's "seeds" lists, per recursive model, that size, each seed's accuracy and how many reach 100%.
+    A recipe that works for one lucky seed is not the result.
 
     `log` receives a line of progress at every finished job (default: printed to stderr).
     """
@@ -62,46 +68,86 @@ def reproduce(
             f"task {task.name!r} is not found by name in a new process, so worker processes cannot run it: "
             f"name its module in {ENV_VARIABLE} (see npi_lib.task), or reproduce with workers=1"
         )
+    if seeds < 0:
+        raise ProblemError(f"seeds must be 0 (no seed study) or more, got {seeds}")
     ref: Task | str = task if workers == 1 else task.name  # workers find the task by name
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     start = time.perf_counter()
     experiments = results.experiments
-    log(f"{task.name}: training {len(experiments)} models, then evaluating them, {workers} at a time ...")
-    jobs = []  # (experiment index, probe label, size, problems)
-    for i, experiment in enumerate(experiments):
-        for probe in experiment.probes:
+    # the models: (experiment index, seed); the table's first, then the seed study's
+    studied = [i for i, e in enumerate(experiments) if e.formulation == "recursive"] if seeds else []
+    models = [(i, seed) for i in range(len(experiments))] + [(i, s) for i in studied for s in range(seeds) if s != seed]
+    log(f"{task.name}: training {len(models)} models, then evaluating them, {workers} at a time ...")
+    jobs = []  # (model index, probe label, size, problems)
+    for m, (i, s) in enumerate(models):
+        if s != seed:
+            continue
+        for probe in experiments[i].probes:
             chosen = problems_for(task, probe.sizes, per_size, problems=probe.problems)
             for size, problems in chosen.items():
-                jobs += [(i, probe.label, size, problems[k : k + CHUNK]) for k in range(0, len(problems), CHUNK)]
+                jobs += [(m, probe.label, size, problems[k : k + CHUNK]) for k in range(0, len(problems), CHUNK)]
+    for m, (i, s) in enumerate(models):
+        if i in studied:
+            probe = experiments[i].probes[0]
+            size = count_size(probe)
+            problems = problems_for(task, [size], per_size, problems=probe.problems)[size]
+            jobs += [(m, "seed study", size, problems[k : k + CHUNK]) for k in range(0, len(problems), CHUNK)]
     jobs.sort(key=lambda job: -job[2])  # the longest first
 
     with _pool(workers) as pool:
-        trained: list[dict] = [{}] * len(experiments)
-        train_jobs = [(ref, e.formulation, e.train_set, seed) for e in experiments]
-        for i, model in pool.map_logged(_train_job, train_jobs):
-            trained[i] = model
-            t = model["summary"]
-            log(f"  trained {experiments[i].formulation} on {experiments[i].train_set!r}: {t['epochs']} epochs, "
-                f"{t['seconds']:.0f} s{'' if t['perfect'] else ' (not every training step right)'}")
+        trained: list[dict] = [{}] * len(models)
+        train_jobs = [(ref, experiments[i].formulation, experiments[i].train_set, s) for i, s in models]
+        for m, model in pool.map_logged(_train_job, train_jobs):
+            trained[m] = model
+            t, (i, s) = model["summary"], models[m]
+            log(f"  trained {experiments[i].formulation} on {experiments[i].train_set!r}, seed {s}: {t['epochs']} "
+                f"epochs, {t['seconds']:.0f} s{'' if t['perfect'] else ' (not every training step right)'}")
         counts: list[tuple[int, int]] = [(0, 0)] * len(jobs)
-        eval_jobs = [(ref, trained[i], size, problems) for i, _, size, problems in jobs]
+        eval_jobs = [(ref, trained[m], size, problems) for m, _, size, problems in jobs]
         for done, (k, count) in enumerate(pool.map_logged(_eval_job, eval_jobs), 1):
             counts[k] = count
             if done % max(1, len(jobs) // 10) == 0 or done == len(jobs):
                 log(f"  evaluated {done} of {len(jobs)} chunks of at most {CHUNK} problems")
 
+    def accuracy(m: int, label: str, size: int) -> tuple[float, int]:
+        mine = [c for job, c in zip(jobs, counts) if job[:3] == (m, label, size)]
+        n = sum(c[0] for c in mine)
+        return sum(c[1] for c in mine) / n, n
+
     rows = []
-    for i, experiment in enumerate(experiments):
+    for i, experiment in enumerate(experiments):  # model i is experiment i with the table's seed
         row = {"formulation": experiment.formulation, "train_set": experiment.train_set,
                "training": trained[i]["summary"], "results": []}
         for probe in experiment.probes:
             for size in probe.sizes:
-                mine = [c for job, c in zip(jobs, counts) if job[:3] == (i, probe.label, size)]
-                n, correct = sum(c[0] for c in mine), sum(c[1] for c in mine)
-                row["results"].append({"problems": probe.label, "size": size, "accuracy": correct / n, "n": n})
+                acc, n = accuracy(i, probe.label, size)
+                row["results"].append({"problems": probe.label, "size": size, "accuracy": acc, "n": n})
         rows.append(row)
-    return {"task": task.name, "per_size": per_size, "seed": seed, "workers": workers,
-            "seconds": round(time.perf_counter() - start, 1), "rows": rows}
+    report = {"task": task.name, "per_size": per_size, "seed": seed, "workers": workers, "rows": rows}
+    if seeds:
+        report["seeds"] = []
+        for i in studied:
+            probe = experiments[i].probes[0]
+            size = count_size(probe)
+            per_seed = {s: (accuracy(i, probe.label, size)[0] if s == seed else
+                            accuracy(models.index((i, s)), "seed study", size)[0]) for s in range(seeds)}
+            report["seeds"].append({
+                "formulation": experiments[i].formulation, "train_set": experiments[i].train_set,
+                "problems": probe.label, "size": size, "accuracy": [per_seed[s] for s in range(seeds)],
+                "perfect": sum(a == 1.0 for a in per_seed.values()), "of": seeds,
+            })
+    report["seconds"] = round(time.perf_counter() - start, 1)
+    return report
+
+
+def count_size(probe: Probe) -> int:
+    """The size at which the seed study counts: the largest of `probe`'s sizes that the paper reports.
+
+    >>> count_size(Probe("random", (3, 70, 500), ("100", "100", None)))
+    70
+    """
+    reported = [s for s in probe.sizes if probe.paper_at(s) is not None]
+    return max(reported or probe.sizes)
 
 
 def evaluate_shipped(
@@ -172,6 +218,12 @@ def format_table(report: dict, results: PaperResults | None = None) -> str:
                 f"{experiment.formulation if first else '':<14} {experiment.train_set if first else '':<{set_width}} "
                 f"{probe.label:<{label_width}}{cells}" + (f"   {train_text}" if first else "")
             )
+    if report.get("seeds"):
+        lines += ["", "Seeds: of the seeds 0 .. N-1, how many train a recursive model that is right on every problem at the size:"]
+        for study in report["seeds"]:
+            accuracies = " ".join(f"{100 * a:.0f}" for a in study["accuracy"])
+            lines.append(f"  {study['formulation']} on {study['train_set']!r}, {study['problems']} at {study['size']}: "
+                         f"{study['perfect']} of {study['of']}  (each seed's %: {accuracies})")
     workers = report.get("workers", 1)
     lines += ["", f"total time {report['seconds']:.0f} s" + (f" ({workers} workers)" if workers > 1 else "")]
     return "\n".join(line.rstrip() for line in lines)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from npi_lib.errors import ProblemError
-from npi_lib.reproduce import evaluate_shipped, format_table, reproduce
+from npi_lib.reproduce import count_size, evaluate_shipped, format_table, reproduce
 from npi_lib.task import BUILTIN_TASKS, get_task
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,3 +121,17 @@ def test_long_training_set_names_keep_the_table_aligned():
     report = evaluate_shipped("toposort", per_size=1, max_size=5)
     lines = [line for line in format_table(report).splitlines() if line.startswith(("recursive", "non-recursive"))]
     assert len({line.index("random") for line in lines}) == 1
+
+
+def test_the_seed_study_trains_each_recursive_model_with_every_seed_and_counts_the_perfect_ones(countdown):
+    lines = []
+    report = reproduce(countdown, per_size=2, workers=1, log=lines.append, seeds=3)
+    (study,) = report["seeds"]  # countdown's one recursive model
+    assert (study["formulation"], study["of"], len(study["accuracy"])) == ("recursive", 3, 3)
+    assert study["perfect"] == sum(a == 1.0 for a in study["accuracy"])
+    assert study["size"] == count_size(countdown.results.experiments[0].probes[0])
+    # the table's own model is seed 0: its accuracy at that size is the study's first
+    row = report["rows"][0]["results"]
+    assert study["accuracy"][0] == next(r["accuracy"] for r in row if r["size"] == study["size"])
+    assert sum("seed 2" in line for line in lines) == 1  # seeds 1 and 2 trained, the loop model not again
+    assert "Seeds: of the seeds 0 .. N-1" in format_table(report, countdown.results)
