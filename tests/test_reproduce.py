@@ -55,7 +55,7 @@ def test_the_table_puts_the_paper_in_brackets_and_leaves_missing_sizes_blank():
     assert "100 (100)" in table and "200 pb, 40 ep, 12 s" in table and "100 (fails)" in table
     assert lines[-1] == "total time 61 s (2 workers)"
     header = next(line for line in lines if line.startswith("formulation"))
-    assert header.split()[-5:] == ["5", "100", "1000", "5000", "train"]
+    assert header.split()[-6:] == ["5", "100", "1000", "5000", "10000", "train"]
     starved_random = next(line for line in lines if line.strip().startswith("random") and "(" not in line)
     assert starved_random.split() == ["random", "100"]  # only size 5, and no paper number for it
     assert "(not 100%)" in table  # the starved rows were marked as not perfect
