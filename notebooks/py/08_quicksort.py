@@ -1,0 +1,704 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 08 — Quicksort: recursion that waits
+#
+# In addition and bubble sort every recursive call is the last thing its frame does (a **tail call**):
+# once it is made, the caller has nothing left to do, and the recursion is a loop in disguise. Quicksort is
+# different. After sorting the left part, a `QUICKSORT` frame still has the right part to sort, so it must
+# **wait** for its child and then carry on where it stopped. This lesson shows where each piece of that
+# waiting lives in the NPI: the integers lo and hi on two stacks in the environment, the frame's place in
+# its program in its LSTM state, kept on the NPI's call stack while the child runs from a fresh state. You
+# will run Lomuto's partition as NPI programs, watch a frame wait, look at the state it keeps, break that
+# state in two ways, check the recursive model on every frame it can ever meet, and see the loop
+# formulation fail as arrays grow, as in Table 3 of Cai, Shin & Song (2017).
+#
+# **Where you are:** previous: [07 topological sort](07_topological_sort.ipynb) · next: the end of the
+# task lessons; lesson 05 (section 5) has the verification idea this lesson applies to quicksort.
+#
+# **Learning goals.** After this lesson you can
+# 1. run Lomuto's partition by hand and read it as the NPI programs `PARTITION`, `COMPSWAP_LOOP`, `COMPSWAP`;
+# 2. say what the encoder sees of the quicksort environment (four bits) and where lo and hi are kept;
+# 3. tell a tail call from a call its frame must wait on, in a trace, and count both in three tasks;
+# 4. explain what a waiting frame's LSTM state holds, why it must survive the child's run, and why the
+#    child must start from h = 0;
+# 5. check the recursive model on the 25 frames of V, and say what that proves;
+# 6. explain where the loop formulation fails and why it gets worse with length; compare with Table 3.
+
+# %% [markdown]
+# ## Setup
+#
+# The models here are **shipped** checkpoints, one per formulation, trained by the course's recipe (seed 0,
+# the default settings, on the 4 arrays of length 5 of `training_set("paper")`; `python -m npi_lib
+# reproduce quicksort` retrains them, a few seconds each). Exercise 5 trains a model **here**, on arrays
+# you choose.
+
+# %%
+# %matplotlib inline
+import inspect
+import random
+from collections import Counter
+from dataclasses import replace
+
+import matplotlib.pyplot as plt
+import torch
+
+from npi_lib import addition, bubblesort, quicksort
+from npi_lib.checkpoint import shipped_checkpoint
+from npi_lib.evaluation import evaluate
+from npi_lib.exercises import check_function, check_run, off_by_hint, partition_reference
+from npi_lib.exercises import quicksort_nesting_reference, self_calls_reference, state_only_steps_reference
+from npi_lib.interpreter import run
+from npi_lib.plotting import draw_call_stack, plot_frame_lengths, plot_paper_comparison
+from npi_lib.reproduce import evaluate_shipped, format_table
+from npi_lib.trace import Trace, first_difference, format_frame, format_step, frames, longest_frame
+from npi_lib.training import collect_frames, encode_frames, step_errors, train
+from npi_lib.widgets import CompareViewer, playground
+
+task = quicksort.TASK
+torch.set_num_threads(1)  # one small step at a time: a second thread only adds waiting
+shipped = {f: shipped_checkpoint("quicksort", f, "paper") for f in ("recursive", "non-recursive")}
+for checkpoint in shipped.values():
+    print(checkpoint.describe())
+
+# %% [markdown]
+# ## 1. Lomuto's partition as programs
+#
+# Quicksort sorts the range lo..hi of an array by **partitioning** it around a pivot value, then sorting
+# the part left of the pivot and the part right of it. Lomuto's partition takes the pivot value
+# A[hi]; an index `pivot` starts at lo, and an index `j` walks from lo to hi − 1: whenever A[j] ≤ A[hi],
+# A[j] is swapped to position `pivot`, and `pivot` moves one right. At the end A[hi] is swapped into
+# position `pivot`: everything left of it is ≤ it, everything right of it is greater.
+#
+# In the NPI version (Cai, Shin & Song 2017, §4.4; lesson 02, section 9 had a first look), `p_pivot` and
+# `p_j` are pointers into the array, and the partition is three programs. `PARTITION` sets both pointers
+# to lo, runs the loop, swaps A[hi] into place and sets `p_j` to null:
+
+# %%
+print(inspect.getsource(quicksort._partition))
+
+# %% [markdown]
+# The loop is tail-recursive here, as in lessons 05 and 06 (one step of `p_j`, then a call of itself
+# carrying the return flag ⏎), and `COMPSWAP` is one comparison:
+
+# %%
+print(inspect.getsource(quicksort.COMPSWAP_LOOP_recursive))
+print(inspect.getsource(quicksort.COMPSWAP))
+
+# %% [markdown]
+# Every decision reads `env.observe()`, the four bits the encoder will see (section 2): bit 0 is
+# A[p_j] ≤ A[p_hi], bit 1 is p_j = p_hi.
+#
+# ### Exercise 1 — partition by hand
+#
+# Write `partition(array)`: Lomuto's partition of the whole array (lo = 0, hi = n − 1) in plain Python.
+# Return the array after it, as a tuple, and the index where the pivot value ended. The check compares
+# with what the root `QUICKSORT` frame's `PARTITION` leaves in the environment, on arrays with repeated
+# digits, sorted ones and reversed ones.
+
+# %%
+def partition(array):
+    ### BEGIN SOLUTION
+    a, hi = list(array), len(array) - 1
+    pivot = 0
+    for j in range(hi):
+        if a[j] <= a[hi]:
+            a[pivot], a[j] = a[j], a[pivot]
+            pivot += 1
+    a[pivot], a[hi] = a[hi], a[pivot]
+    return tuple(a), pivot
+    ### END SOLUTION
+
+
+partition_mistakes = [
+    (lambda array: (tuple(array), len(array) - 1), "you returned the array unchanged: did the swaps run?"),
+]
+
+
+def partition_hint(args, got, expected):
+    if not isinstance(got, tuple) or len(got) != 2:
+        return "Return a pair: (the array after the partition, as a tuple; the pivot's index)."
+    if got[0] == expected[0]:
+        return "The array is right, the pivot's index is not: where did A[hi] go in the final swap?"
+    if sorted(got[0]) != sorted(args[0]):
+        return "Your array holds other digits than the input: a swap overwrote a cell?"
+    return ("Compare with A[j] <= A[hi] (equal values go left too), and let j stop before hi: A[hi] is "
+            "the pivot value, swapped into place at the very end.")
+
+
+partition_cases = [((3, 1, 2),), ((2, 5, 1, 4, 3),), ((1, 4, 1, 3, 1),), ((0, 1, 2, 3),), ((9, 7, 5, 3),),
+                   ((5, 5, 5),), (quicksort.VERIFICATION_ARRAY,)]
+ex1 = check_function("Exercise 1", partition, partition_reference, partition_cases, hint=partition_hint)
+
+# %% [markdown]
+# ## 2. The environment: an array and two stacks
+#
+# Which range a frame sorts is not an argument of the call: the NPI's arguments are three small integers,
+# and lo and hi can be anything. The ranges live in the environment instead, on two stacks `Q_stackLo` and
+# `Q_stackHi` that move together, one (lo, hi) pair per level. They start holding (0, n − 1) above a floor
+# cell ⊥. A `QUICKSORT` frame sorts the range on top: it copies it into the pointers `p_lo` and `p_hi`,
+# partitions, pushes the right part (pivot + 1, hi) and then the left part (lo, pivot − 1) with
+# `STACK(PUSH_CALL2)` and `STACK(PUSH_CALL1)`, and calls `QUICKSORT` for the top one. Three moments of
+# sorting (2, 5, 1, 4, 3), drawn by `quicksort.draw`:
+
+# %%
+example = (2, 5, 1, 4, 3)
+qs_trace = quicksort.reference(example, "recursive")
+root = qs_trace.root
+child = root.children[5]  # the root frame's 6th step: the first recursive QUICKSORT
+fig, axes = plt.subplots(1, 3, figsize=(15, 2.2))
+quicksort.draw(qs_trace.initial_state, ax=axes[0], title="start: the range (0, 4) on the stacks")
+quicksort.draw(root.children[4].state, ax=axes[1], title="root frame: partitioned, both parts pushed")
+quicksort.draw(child.children[4].state, ax=axes[2], title="the first child (0, 1): partitioned, pushed")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# In the middle picture the pivot value 3 is in its final place (index 2), and the stacks hold, bottom to
+# top, the root's own range (0, 4), the right part (3, 4) and the left part (0, 1). The first child sorts
+# (0, 1) and pushes its own parts on top, (1, 1) and the empty range (0, −1). The root's range is still
+# there, under its children's: lo and hi wait **in the environment**.
+#
+# The encoder sees none of these numbers. It gets four bits: A[p_j] ≤ A[p_hi], p_j = p_hi, "the top range
+# has lo < hi" (something to sort), and "the stacks are empty". At the three moments above:
+
+# %%
+for name, state in [("start", qs_trace.initial_state), ("root, pushed", root.children[4].state),
+                    ("child, pushed", child.children[4].state)]:
+    env = quicksort.QuicksortEnv(state.array)  # the same state, rebuilt to ask it what the encoder sees
+    env.Q_stackLo, env.Q_stackHi = list(state.Q_stackLo), list(state.Q_stackHi)
+    env.ptr = [state.p_lo, state.p_hi, state.p_stackLo, state.p_stackHi, state.p_pivot, state.p_j]
+    print(f"{name:<14}", dict(zip(quicksort.OBSERVATION_FIELDS, env.observe())))
+
+# %% [markdown]
+# ## 3. A frame that waits
+#
+# The root frame's steps, as the network is given them (lesson 02, section 5): what it sees and what it
+# must decide. It calls `QUICKSORT` twice, and **neither call carries ⏎**: after each one the frame
+# still has a `STACK(POP)` to make, and after the first, a second call.
+
+# %%
+root_frame = frames(qs_trace)[0]
+print(format_frame(root_frame, quicksort.describe))
+
+# %% [markdown]
+# The call stack over time (lesson 03, section 6), drawn for the `QUICKSORT` frames only: the steps made
+# inside `PARTITION` and `STACK` calls are left out, so each column is one step of a `QUICKSORT` frame.
+# The frame making the step is filled; a white box is a frame waiting for the frames above it; "h=0"
+# marks a frame's first step, made from a fresh controller state.
+
+# %%
+def only_frames_of(trace, program):
+    """The trace with every call of another program emptied: only `program`'s frames keep their steps."""
+    def prune(step):
+        if not step.is_call:
+            return step
+        return replace(step, children=[prune(c) for c in step.children] if step.name == program else [])
+    return Trace(prune(trace.root), trace.initial_state, trace.kind)
+
+
+ax = draw_call_stack(only_frames_of(qs_trace, "QUICKSORT"), describe=quicksort.describe)
+ax.set_title(f"sorting {list(example)}: the QUICKSORT frames on the call stack, step by step", fontsize=10)
+plt.show()
+
+# %% [markdown]
+# The root frame (bottom row) makes 6 steps, then sits white through 12 columns while its first child
+# and that child's own children run, then makes its 7th step, `STACK(POP)`, from where it stopped. Each
+# child starts at h = 0. Compare the recursive addition of lesson 05: there every `ADD` frame ends with
+# `ADD ⏎`, and a frame waiting on a call that carried ⏎ never makes another step; when the innermost
+# frame returns, the whole chain returns at once.
+#
+# ### Exercise 2 — tail calls or not
+#
+# Write `self_calls(trace)`: among the calls a program makes **to itself** in the trace, count the tail
+# calls (the call step carries the return flag) and the others. Return `(tail, other)`. Use `frames(trace)`:
+# each frame has a `program` and `steps`, each step a `next_program` and a `ret`.
+
+# %%
+def self_calls(trace):
+    ### BEGIN SOLUTION
+    calls = [s.ret for f in frames(trace) for s in f.steps if s.next_program == f.program]
+    return sum(calls), len(calls) - sum(calls)
+    ### END SOLUTION
+
+
+recursive_traces = {
+    "addition 96 + 125": addition.reference((96, 125), "recursive"),
+    "bubble sort [3, 1, 2]": bubblesort.reference([3, 1, 2], "recursive"),
+    "quicksort [3, 1, 2]": quicksort.reference([3, 1, 2], "recursive"),
+    "quicksort (2, 5, 1, 4, 3)": qs_trace,
+}
+
+
+def self_calls_hint(args, got, expected):
+    if not isinstance(got, tuple) or len(got) != 2:
+        return "Return a pair (tail calls, other calls)."
+    if sum(got) != sum(expected):
+        return "Count only the steps whose next_program is the frame's own program: calls of itself."
+    return "A tail call is a self-call whose step carries the return flag (ret is True)."
+
+
+ex2 = check_function("Exercise 2", self_calls, self_calls_reference, [(t,) for t in recursive_traces.values()],
+                     hint=self_calls_hint)
+for name, trace in recursive_traces.items():
+    tail, other = ex2.use(trace)
+    print(f"{name:<26} calls of a program to itself: {tail:>3} tail calls, {other:>3} that wait")
+
+# %% [markdown]
+# In addition and bubble sort every self-call is a tail call. Quicksort's tail calls are those of
+# `COMPSWAP_LOOP`; its `QUICKSORT` calls all wait, two per frame that partitions.
+#
+# Every waiting frame keeps its LSTM state on the NPI's call stack: with the course's network, 2 layers ×
+# (h, c) × 64 units, 256 numbers. How many can there be at once?
+#
+# ### Exercise 3 — how deep?
+#
+# The array is already sorted: 0, 1, ..., n − 1. What is the largest number of `QUICKSORT` frames on the
+# call stack at the same moment, while the recursive reference sorts it? Work it out on paper (what does
+# the partition of a sorted range leave on each side?) and write `sorted_nesting(n)`. The check counts the
+# frames in the traces for n = 1 to 10.
+
+# %%
+def sorted_nesting(n):
+    ### BEGIN SOLUTION
+    return n  # the pivot A[hi] is the largest: the left part is lo..hi-1, down to a range of one element
+    ### END SOLUTION
+
+
+nesting_mistakes = [
+    (lambda n: n - 1, "the frame of the last range, a single element, is on the stack too: it returns with "
+                      "NOP ⏎, but it is a QUICKSORT frame."),
+    (lambda n: 1, "a frame's children run while it waits: they are on the stack above it, not after it."),
+]
+ex3 = check_function("Exercise 3", sorted_nesting, quicksort_nesting_reference, [(n,) for n in range(1, 11)],
+                     hint=off_by_hint(nesting_mistakes))
+
+# %% [markdown]
+# So the call stack of waiting frames grows with the array, up to one per element for a sorted array (and
+# about 2 log₂ n on average for random ones). The recursion of addition is as deep, but there the waiting
+# frames are dead weight: an interpreter could drop each one as soon as its tail call is made, and run the
+# whole recursion in constant space. Quicksort's cannot be dropped: each will make more steps, and needs
+# its state to make them.
+
+# %% [markdown]
+# ## 4. What the waiting frame keeps
+#
+# Look again at the root frame's steps in section 3. Steps 6 to 9 (counting from 1) all see the same
+# observation, and the frame must do four different things: call `QUICKSORT`, `STACK(POP)`, call
+# `QUICKSORT`, `STACK(POP) ⏎`. The observation cannot tell them apart; only the controller state can: it
+# must count how far the frame has got.
+#
+# ### Exercise 4 — decisions only the state can make
+#
+# Write `state_only_steps(frame)`: the indices (from 0) of the frame's steps whose observation the frame
+# already met at an earlier step where it decided something else (program, arguments or return flag). For
+# these steps, a network without memory would be stuck. The check runs it on the 25 distinct frames of the
+# recursive formulation (section 5).
+
+# %%
+def state_only_steps(frame):
+    ### BEGIN SOLUTION
+    def decision(s):
+        return s.next_program, tuple(s.next_args), s.ret
+
+    return [t for t, s in enumerate(frame.steps)
+            if any(e.obs == s.obs and decision(e) != decision(s) for e in frame.steps[:t])]
+    ### END SOLUTION
+
+
+V_frames = collect_frames([quicksort.reference(quicksort.VERIFICATION_ARRAY, "recursive", record_states=False)])
+
+
+def state_only_hint(args, got, expected):
+    if not isinstance(got, list):
+        return "Return a list of step indices, in order."
+    if set(got) > set(expected):
+        return "A step whose observation came earlier with the same decision is no problem: leave it out."
+    return "Compare each step with every earlier step of the same frame, not only the one just before."
+
+
+ex4 = check_function("Exercise 4", state_only_steps, state_only_steps_reference, [(f,) for f, _ in V_frames],
+                     hint=state_only_hint)
+need = Counter(f.program for f, _ in V_frames if ex4.use(f))
+print("frames with a decision that only the state can make:", dict(need), "of", len(V_frames))
+
+# %% [markdown]
+# In a run, the network's state at each step comes from the step function of lesson 03, step(obs, args,
+# prog, state) → (decision, new state); the interpreter stores each frame's state in the frame's entry on
+# its call stack, and passes None (h = 0) to a new frame. A small wrapper records every call of the step
+# function, so we can follow the root frame's state through a real run of the shipped recursive model:
+
+# %%
+class Recorder:
+    """A step function that calls `step` and remembers every call: (state in, state out, decision)."""
+
+    def __init__(self, step):
+        self.step, self.calls = step, []
+
+    def __call__(self, obs, args, prog, state):
+        decision, new = self.step(obs, args, prog, state)
+        self.calls.append((state, new, decision))
+        return decision, new
+
+
+recorder = Recorder(shipped["recursive"].model.fast_step())
+result = run(recorder, task, example, "recursive")
+print("sorted:", result.output, "· correct:", result.correct, "·", result.steps, "steps")
+
+# %% [markdown]
+# The root frame is the first call (state None); each of its later steps is the call whose input state
+# **is** the object its previous step returned. Follow that chain, and see where the first child starts:
+
+# %%
+root_steps = [0]
+for i, (state_in, _, _) in enumerate(recorder.calls):
+    if state_in is not None and state_in is recorder.calls[root_steps[-1]][1]:
+        root_steps.append(i)
+call_at, resume_at = root_steps[5], root_steps[6]  # the root's 6th step calls QUICKSORT; its 7th comes after
+print("the root frame's steps are run steps", [i + 1 for i in root_steps])
+print(f"run step {call_at + 1}: the root calls QUICKSORT; run step {call_at + 2}: the child's first step, "
+      f"given state {recorder.calls[call_at + 1][0]} (h = 0)")
+print(f"run step {resume_at + 1}: the root resumes, {resume_at - call_at - 1} run steps later, with the very "
+      f"state it left with: {recorder.calls[resume_at][0] is recorder.calls[call_at][1]}")
+
+# %% [markdown]
+# The top layer's h after each of the root frame's nine steps (one row per step; 64 units; the steps
+# 6 to 9 see the same observation):
+
+# %%
+h_top = torch.stack([recorder.calls[i][1][-1][0][0] for i in root_steps])
+fig, ax = plt.subplots(figsize=(11, 3))
+image = ax.imshow(h_top, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
+labels = [f"{t + 1}: sees {s.obs} → {quicksort.describe(s.next_program, s.next_args)}{' ⏎' * s.ret}"
+          for t, s in enumerate(root_frame.steps)]
+ax.set_yticks(range(len(labels)), labels, fontsize=7, family="monospace")
+ax.axhline(5.5, color="k", lw=2)
+ax.text(64, 5.5, " the child runs here\n (its own h, from 0)", va="center", fontsize=8)
+ax.set(xlabel="unit of the top LSTM layer", title="the root QUICKSORT frame's h, step by step")
+fig.colorbar(image, ax=ax, fraction=0.02)
+plt.show()
+
+# %% [markdown]
+# Each row differs from the others even where the input is the same: the state moves on at every step,
+# and that is how the frame knows whether it is at step 6, 7, 8 or 9. The black line is where the
+# frame waited; the row after it continues from the row before it, as if the child had taken no time at
+# all.
+#
+# Two ways to break this, each run on 10 random arrays of 5 and of 10 digits:
+#
+# - **no reset**: `run(..., reset=False)` starts each callee from its caller's state instead of h = 0
+#   (lesson 05, section 6);
+# - **forget on resume**: the caller gets a fresh state when its child returns, as if its entry on the
+#   call stack kept only the program and the arguments. A wrapper around the step function does it: a state
+#   handed out with a decision to call something, when it comes back, is replaced by None.
+
+# %%
+class ForgetOnResume:
+    """A step function that gives a frame h = 0 again when it resumes after a call."""
+
+    def __init__(self, step):
+        self.step, self.waiting = step, []  # states of the frames waiting on a call
+
+    def __call__(self, obs, args, prog, state):
+        if any(state is w for w in self.waiting):
+            self.waiting = [w for w in self.waiting if w is not state]
+            state = None
+        decision, new = self.step(obs, args, prog, state)
+        if task.programs[decision[1]] not in task.primitives:
+            self.waiting.append(new)
+        return decision, new
+
+
+# %%
+net = shipped["recursive"].model
+settings = {"as trained": {}, "no reset": {"reset": False}}
+for name, kwargs in settings.items():
+    records = evaluate(net, task, "recursive", sizes=[5, 10], per_size=10, **kwargs)
+    print(f"{name:<18}", "  ".join(f"length {r['size']}: {r['correct']}/{r['n']}" for r in records))
+forgetful = [run(ForgetOnResume(net.fast_step()), task, task.random_problem(n, random.Random(100 * n + i)))
+             for n in (5, 10) for i in range(10)]
+print(f"{'forget on resume':<18}", "  ".join(f"length {n}: {sum(r.correct for r in forgetful[k * 10:k * 10 + 10])}/10"
+                                             for k, n in enumerate((5, 10))))
+
+# %% [markdown]
+# Both break everything, for opposite reasons. Without the reset, a child's first step starts from a state
+# the network never started a frame from. Forgetting on resume, the root frame comes back after its first
+# child at h = 0, the state of its *first* step, with the stacks showing a range of its child's: it does
+# what a frame does at its start. How the second goes wrong, in the first array of 5:
+
+# %%
+wrong = forgetful[0]
+k = first_difference(wrong.reference, wrong.trace)
+print(f"{list(task.random_problem(5, random.Random(0)))}: first difference at step {k}; {wrong.reason}")
+print("reference:", format_step(list(wrong.reference.walk())[k][1], quicksort.describe),
+      "· network:", format_step(list(wrong.trace.walk())[k][1], quicksort.describe))
+
+# %% [markdown]
+# So the two halves of the NPI's recursion work together: the **reset** gives each call a fresh start that
+# depends on nothing outside it, and the **call stack** keeps the caller's state until the call returns.
+# A tail-recursive task needs only the first; quicksort needs both.
+
+# %% [markdown]
+# ## 5. A finite V, checked
+#
+# Lesson 05 (section 2) showed why the reset makes the set V of step-input sequences a recursive frame can
+# meet finite, and why a model right on all of V is right on every input. The waiting changes nothing in
+# that argument: a frame's decisions depend on its own inputs only, and the waiting frames below it are
+# not among them. For quicksort, V has 25 sequences (`quicksort.sequence_universe()`, which enumerates
+# every order pattern of up to 5 elements), and one array of length 10, the verification array of Cai,
+# Shin & Song, meets them all; so does the training set:
+
+# %%
+print("V:", len(quicksort.sequence_universe()), "step-input sequences, by program:",
+      dict(Counter(program for program, _, _ in quicksort.sequence_universe())))
+print("met by the verification array", quicksort.VERIFICATION_ARRAY, ":",
+      quicksort.coverage([quicksort.VERIFICATION_ARRAY], "recursive", "sequences"))
+print("met by the 4 training arrays", quicksort.training_set("paper"), ":",
+      quicksort.coverage(quicksort.training_set("paper"), "recursive", "sequences"))
+
+# %% [markdown]
+# Check the shipped recursive model on each of the 25, teacher-forced from h = 0 exactly as it runs them
+# (`step_errors`, lesson 05, section 5):
+
+# %%
+V_batch = encode_frames(task, V_frames)
+
+
+def wrong_frames(model):
+    """The frames of V in which the network gets at least one step wrong (teacher-forced, from h = 0)."""
+    return [f for (f, _), bad in zip(V_frames, step_errors(model, V_batch).any(dim=1).tolist()) if bad]
+
+
+print("frames of V the shipped recursive model gets wrong:", len(wrong_frames(shipped["recursive"].model)))
+
+# %% [markdown]
+# None: by the induction of lesson 05, this network sorts every array of digits, of any length. A few
+# long arrays, as a spot check of that claim (the call stack is as deep as the recursion):
+
+# %%
+for n in (100, 300):
+    r = run(shipped["recursive"].model, task, task.random_problem(n, random.Random(n)), "recursive")
+    print(f"length {n}: correct {r.correct} · {r.steps:,} steps · deepest call stack {r.depth} frames")
+
+# %% [markdown]
+# ### Exercise 5 — train on arrays of your choice
+#
+# The paper's set has 4 arrays of length 5 and meets all of V. What if you train on less? Set `MY_ARRAYS`
+# to a list of your own (digits 0 to 9; try one array of length 3, or `[(2, 1)]`, or two arrays of length
+# 4) and **predict** before you run: how many of the 25 sequences will your arrays meet? Will the model be
+# right on the sequences it never saw? The cell trains the recursive model on them (seconds); the check
+# makes sure your arrays were used, checks the model on all of V, runs it on 10 arrays of length 10 and of
+# length 30, and says what that shows. Try two or three sets.
+
+# %%
+MY_ARRAYS = [(3, 1, 2)]  # change me
+mine = train(task, "recursive", problems=MY_ARRAYS, seed=0)
+trained_on = [tuple(a) for a in MY_ARRAYS]  # what this run was given
+print(mine)
+
+
+# %%
+def what_my_arrays_show():
+    covered, total = quicksort.coverage(trained_on, "recursive", "sequences")
+    wrong = wrong_frames(mine.model)
+    scores = evaluate(mine.model, task, "recursive", sizes=[10, 30], per_size=10)
+    told = (f"Your arrays meet {covered} of the {total} sequences of V; the model is wrong on {len(wrong)} of V; "
+            f"arrays right: {scores[0]['correct']}/10 at length 10, {scores[1]['correct']}/10 at length 30. ")
+    if not mine.perfect:
+        return told + "The training did not even get its own steps right: the numbers above mean little."
+    if not wrong:
+        return told + ("Right on all of V, so right on every array: the long arrays had to come out right"
+                       + (", although training never showed some of V: luck of the seed." if covered < total else "."))
+    where = ", ".join(f"{n} {p}" for p, n in sorted(Counter(f.program for f in wrong).items()))
+    return told + (f"Wrong on {where} frames of V, found without running one long array; every array "
+                   "whose run needs one of them may fail.")
+
+
+ex5 = check_run("Exercise 5", {"arrays": [tuple(a) for a in MY_ARRAYS]}, {"arrays": trained_on}, what_my_arrays_show)
+
+# %% [markdown]
+# ## 6. The loop, and where it fails
+#
+# The non-recursive formulation sorts with one `QUICKSORT` frame that loops while the stacks are not empty:
+# it pops a range and, if it has something to sort, partitions it and pushes both parts. The same
+# partition, the same stacks; but no frame ever waits, so the loop must keep everything in **one** LSTM
+# state across the whole sort:
+
+# %%
+print(inspect.getsource(quicksort.QUICKSORT))
+
+# %% [markdown]
+# The longest frame of a run against the array's length, in both formulations (one random array per
+# length): the recursive frames stay at 9 steps at most, the loop's frame grows with the number of ranges.
+
+# %%
+rng = random.Random(0)
+arrays = [(n, task.random_problem(n, rng)) for n in (2, 5, 10, 20, 50, 100)]
+lengths = {f: [(n, longest_frame(quicksort.reference(a, f, record_states=False))) for n, a in arrays]
+           for f in quicksort.FORMULATIONS}
+for formulation, points in lengths.items():
+    print(f"{formulation:<14}", [length for _, length in points])
+plot_frame_lengths(lengths)
+plt.show()
+
+# %% [markdown]
+# Table 3 of Cai, Shin & Song beside ours: both shipped models on 10 random arrays per length up to 30
+# (the paper used 30 per length, up to 70; `python -m npi_lib reproduce quicksort` runs the whole table,
+# and retrains the models first). The paper's numbers are in brackets.
+
+# %%
+report = evaluate_shipped(task, per_size=10, max_size=30)
+print(format_table(report))
+
+# %%
+ax = plot_paper_comparison(report, task.results, train_sizes=[5, 5])
+ax.set_xlabel("array length")
+ax.set_title("quicksort, trained on 4 arrays of length 5 (squares: Cai, Shin & Song, Table 3)", fontsize=10)
+plt.show()
+
+# %% [markdown]
+# The loop model degrades with length much as the paper's did: perfect up to 7, then fewer and fewer
+# arrays right; the recursive one is right everywhere, as section 5 proved it must be. (Ten arrays per
+# length make our percentages coarse: 2 of 10 at 30 is not different from the paper's 1 of 30 at 95%
+# confidence.)
+#
+# Where does the loop go wrong? Its one frame makes a partition block of six steps (`WRITE`, `WRITE`,
+# `STACK(POP)`, `PARTITION`, `STACK(PUSH_CALL2)`, `STACK(PUSH_CALL1)`) for each range with something to
+# sort, "P" below, and a single `STACK(POP)` for each empty one, "e". The order of these blocks is the
+# frame's history, and its state is a summary of it. The histories of the training arrays, and for the
+# failing runs of length 11 to 30, the history up to the first wrong step, and that step:
+
+# %%
+def history(trace, steps=None):
+    """The loop frame's blocks in order: P a partition (it starts with WRITE(p_hi, ...)), e an empty range."""
+    out = ""
+    for k, s in enumerate(trace.root.children[:steps]):
+        if s.name == "WRITE" and s.args[0] == quicksort.T_HI:
+            out += "P"
+        elif s.name == "STACK" and s.args[0] == quicksort.POP and (k == 0 or trace.root.children[k - 1].name != "WRITE"):
+            out += "e"
+    return out
+
+
+seen = {history(quicksort.reference(a, "non-recursive")) for a in quicksort.training_set("paper")}
+print("training histories:", sorted(seen))
+
+# %%
+def root_step_at(trace, k):
+    """Which step of the root frame step k of the trace (in walk order, the root call 0) belongs to."""
+    end = 1
+    for j, s in enumerate(trace.root.children):
+        end += len(Trace(s)) + 1  # the step and everything under it
+        if k < end:
+            return j
+
+
+net, failures = shipped["non-recursive"].model, []
+for n in (11, 15, 20, 25, 30):
+    for i in range(10):
+        r = run(net, task, task.random_problem(n, random.Random(1000 * n + i)), "non-recursive")
+        if not r.correct:
+            k = first_difference(r.reference, r.trace)
+            step = root_step_at(r.reference, k)
+            failures.append((n, history(r.reference, step + 1), step, list(r.trace.walk())[k][1], r))
+print(len(failures), "failures of 50 runs")
+for n, h, step, went, r in failures[:8]:
+    print(f"length {n:>2}: history {h:<16} step {step + 1:>2} of the frame, network: "
+          f"{format_step(went, quicksort.describe)}")
+
+# %% [markdown]
+# TODO interpretation
+
+# %% [markdown]
+# The network's trace beside the reference, for the first failure (run the cell for the widget: select a
+# step to see the environment; the cell after it prints the comparison):
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+first_failure = failures[0][4]
+CompareViewer(first_failure.reference, first_failure.trace, task)
+
+# %%
+print(CompareViewer(first_failure.reference, first_failure.trace, task).describe(rows=6))
+
+# %% [markdown]
+# ## 7. Playground
+#
+# Type an array of digits as JSON and press ▶ run: the shipped recursive model sorts it, its trace beside
+# the reference, the first difference (if any) marked. Untick "reset h at every call" to break the reset.
+# Widgets need a live kernel; the cell after it runs a separate playground and prints what it shows.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+sorter = playground(task, shipped["recursive"].model, "recursive", value="[2, 5, 1, 4, 3]")
+sorter.run()
+sorter
+
+# %%
+demo = playground(task, shipped["recursive"].model, "recursive", value=str(list(quicksort.VERIFICATION_ARRAY)))
+demo.run()
+print(demo.describe(rows=4))
+
+# %% [markdown]
+# ## Check your understanding
+#
+# 1. Why are lo and hi kept on stacks in the environment rather than passed as the arguments of the call?
+#    <details><summary>Answer</summary>The NPI's arguments are three small integers from a fixed range, and
+#    a range of a long array can be anything; the stacks hold numbers of any size, and the encoder only
+#    ever sees comparisons (lo < hi, A[p_j] ≤ A[p_hi]), so nothing the network sees grows with the
+#    array.</details>
+# 2. In the recursive addition of lesson 05, the interpreter keeps 1,000 `ADD` frames on its call stack for a
+#    1,000-digit sum. Could it keep none of them? Could it for quicksort? <details><summary>Answer</summary>
+#    Each `ADD` frame waits on a tail call: it will never make another step, so its state could be dropped
+#    as soon as the call is made. A `QUICKSORT` frame waiting on its first child will make three more
+#    steps, and needs its state to make them.</details>
+# 3. Steps 6 to 9 of a `QUICKSORT` frame see the same observation. What tells the network which one it is
+#    at, and what would happen if that were lost while the child runs? <details><summary>Answer</summary>
+#    The frame's LSTM state, which moves on at every step like a counter. Lost (section 4, forget on
+#    resume), the frame restarts from h = 0 with its child's range on the stacks and does what a frame does
+#    at its start.</details>
+# 4. The waiting frames make the call stack grow with the array. Does that make V infinite?
+#    <details><summary>Answer</summary>No. V is about what one frame is given: its program, arguments and
+#    observations. The frames waiting below never enter its computation, so V stays at 25 sequences
+#    however deep the recursion goes.</details>
+# 5. The loop model is right on every array of length 7 it was tried on. Does that show it sorts every
+#    array of length 7? <details><summary>Answer</summary>No: its frame's history depends on the array, and
+#    there are many more arrays of length 7 than were tried; only the recursive model has a finite set to
+#    check, and passing it covers every length.</details>
+#
+# ## Summary
+#
+# - Quicksort with Lomuto's partition is three programs for the partition (`PARTITION`, a tail-recursive
+#   `COMPSWAP_LOOP`, `COMPSWAP`) and a `QUICKSORT` that pushes both parts on two stacks in the environment
+#   and calls itself for each. The encoder sees four bits; lo and hi never reach the network.
+# - Its recursion is **general**: each `QUICKSORT` frame waits on both of its recursive calls, while in
+#   addition and bubble sort every self-call is a tail call. The waiting frames pile up on the NPI's call
+#   stack, one per element for a sorted array.
+# - A waiting frame's LSTM state is its place in the program: steps 6 to 9 see the same observation and
+#   only the state tells them apart. The call stack keeps it across the child's run; the child starts from
+#   h = 0. Break either (no reset, or forget on resume) and nothing sorts.
+# - V has 25 sequences, met by the verification array and by the 4 training arrays; the shipped recursive
+#   model is right on all of them, hence on every array. The loop's single frame carries one state through
+#   a history that grows with the array, and fails more often the longer it gets, as in Table 3.
+#
+# ## Further reading
+#
+# - Jonathon Cai, Richard Shin, Dawn Song. *Making Neural Programming Architectures Generalize via
+#   Recursion.* ICLR 2017: §4.4 and the appendix (quicksort, Table 3), and the section on provably perfect
+#   generalization (the verification array).
+# - Scott Reed, Nando de Freitas. *Neural Programmer-Interpreters.* ICLR 2016: §3, the call stack that
+#   keeps the caller's state.
+# - Thomas H. Cormen, Charles E. Leiserson, Ronald L. Rivest, Clifford Stein. *Introduction to
+#   Algorithms*, chapter 7: quicksort with Lomuto's partition, and why sorted arrays make it recurse n deep.
