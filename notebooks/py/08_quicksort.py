@@ -57,7 +57,7 @@ import torch
 
 from npi_lib import addition, bubblesort, quicksort
 from npi_lib.checkpoint import shipped_checkpoint
-from npi_lib.evaluation import evaluate
+from npi_lib.evaluation import evaluate, problems_for
 from npi_lib.exercises import check_function, check_run, off_by_hint, partition_reference
 from npi_lib.exercises import quicksort_nesting_reference, self_calls_reference, state_only_steps_reference
 from npi_lib.interpreter import run
@@ -171,6 +171,13 @@ plt.show()
 # (0, 1) and pushes its own parts on top, (1, 1) and the empty range (0, −1). The root's range is still
 # there, under its children's: lo and hi wait **in the environment**.
 #
+# Three details are the course's choices (the paper's text is garbled at this point, so the structure was
+# rebuilt from the algorithm; the docstring of `npi_lib/quicksort.py` lists them all): indices start at 0;
+# the **callee** copies its range into `p_lo` and `p_hi`, after checking lo < hi, so an empty range such as
+# (0, −1) never reaches a pointer; and the **caller** pops a child's range after the child returns. So a
+# frame always finds its own range on top of the stacks while it works, and what lies below never changes
+# what it sees; section 5 counts what that buys.
+#
 # The encoder sees none of these numbers. It gets four bits: A[p_j] ≤ A[p_hi], p_j = p_hi, "the top range
 # has lo < hi" (something to sort), and "the stacks are empty". At the three moments above:
 
@@ -214,8 +221,8 @@ ax.set_title(f"sorting {list(example)}: the QUICKSORT frames on the call stack, 
 plt.show()
 
 # %% [markdown]
-# The root frame (bottom row) makes 6 steps, then sits white through 12 columns while its first child
-# and that child's own children run, then makes its 7th step, `STACK(POP)`, from where it stopped. Each
+# The root frame (bottom row) makes 6 steps, then sits white through 11 columns while its first child
+# and that child's two children run, then makes its 7th step, `STACK(POP)`, from where it stopped. Each
 # child starts at h = 0. Compare the recursive addition of lesson 05: there every `ADD` frame ends with
 # `ADD ⏎`, and a frame waiting on a call that carried ⏎ never makes another step; when the innermost
 # frame returns, the whole chain returns at once.
@@ -286,19 +293,60 @@ ex3 = check_function("Exercise 3", sorted_nesting, quicksort_nesting_reference, 
                      hint=off_by_hint(nesting_mistakes))
 
 # %% [markdown]
-# So the call stack of waiting frames grows with the array, up to one per element for a sorted array (and
-# about 2 log₂ n on average for random ones). The recursion of addition is as deep, but there the waiting
-# frames are dead weight: an interpreter could drop each one as soon as its tail call is made, and run the
-# whole recursion in constant space. Quicksort's cannot be dropped: each will make more steps, and needs
-# its state to make them.
+# So the waiting `QUICKSORT` frames pile up with the array, one per element for a sorted array. Waiting
+# as such is nothing new: in addition, `ADD` waits on `ADD1` and then makes its next step. What is new is
+# how many waiting frames still have steps to make. A frame waiting on a tail call never steps again (when
+# its callee returns, it returns too), so an interpreter could drop it as soon as the call is made. Count,
+# at every step of a run, the frames on the call stack that will make another step (the running frame, and
+# every frame waiting on a call without ⏎), and take the largest count of the run:
+
+# %%
+def most_live_frames(trace):
+    """The most frames on the call stack, at any step, that will still make a step."""
+    most, path = 0, []  # path: the open calls, root first
+    for depth, step in trace.walk():
+        path = path[:depth] + [step]
+        if depth:
+            most = max(most, 1 + sum(not call.ret for call in path[1:depth]))
+    return most
+
+
+rng = random.Random(0)
+sizes = [2, 5, 10, 20, 40]
+live = {
+    "addition (digits)": [addition.reference(addition.random_problem(n, rng), "recursive") for n in sizes],
+    "bubble sort": [bubblesort.reference(bubblesort.random_problem(n, rng), "recursive") for n in sizes],
+    "quicksort, random": [quicksort.reference(task.random_problem(n, rng), "recursive") for n in sizes],
+    "quicksort, sorted": [quicksort.reference(sorted(task.random_problem(n, rng)), "recursive") for n in sizes],
+}
+live = {name: [(n, most_live_frames(t)) for n, t in zip(sizes, traces)] for name, traces in live.items()}
+for name, points in live.items():
+    print(f"{name:<18}", [count for _, count in points])
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 3))
+for name, points in live.items():
+    ax.plot(*zip(*points), marker="o", label=name)
+ax.set(xlabel="input length", ylabel="frames that will step again", xticks=sizes)
+ax.set_title("the most live frames on the call stack during one run (recursive formulations)", fontsize=9)
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# With tail recursion the live frames stay few, whatever the length: the rest of the call stack is a chain
+# of frames that will only return. In quicksort every `QUICKSORT` frame under the running one is live:
+# their number grows like the depth of the recursion, slowly for random arrays and as n + 2 for sorted
+# ones (n `QUICKSORT` frames, with `PARTITION` and `COMPSWAP_LOOP` on top), each holding an LSTM state
+# that it will need again.
 
 # %% [markdown]
 # ## 4. What the waiting frame keeps
 #
-# Look again at the root frame's steps in section 3. Steps 6 to 9 (counting from 1) all see the same
-# observation, and the frame must do four different things: call `QUICKSORT`, `STACK(POP)`, call
-# `QUICKSORT`, `STACK(POP) ⏎`. The observation cannot tell them apart; only the controller state can: it
-# must count how far the frame has got.
+# Look again at the root frame's steps in section 3: all nine see the same observation, (0, 0, 1, 0), and
+# the frame must make eight different decisions with it. The observation cannot tell them apart; only the
+# controller state can: it must count how far the frame has got. (With [3, 1, 2] the last four steps see
+# (0, 0, 0, 0) instead: the top range after the pushes depends on the array. Either way, the observation
+# does not say where the frame is.)
 #
 # ### Exercise 4 — decisions only the state can make
 #
@@ -331,8 +379,9 @@ def state_only_hint(args, got, expected):
 
 ex4 = check_function("Exercise 4", state_only_steps, state_only_steps_reference, [(f,) for f, _ in V_frames],
                      hint=state_only_hint)
+print("the root frame of section 3: steps", ex4.use(root_frame), "(from 0) need the state")
 need = Counter(f.program for f, _ in V_frames if ex4.use(f))
-print("frames with a decision that only the state can make:", dict(need), "of", len(V_frames))
+print("frames of V with a decision that only the state can make:", dict(need), "of", len(V_frames))
 
 # %% [markdown]
 # In a run, the network's state at each step comes from the step function of lesson 03, step(obs, args,
@@ -374,8 +423,8 @@ print(f"run step {resume_at + 1}: the root resumes, {resume_at - call_at - 1} ru
       f"state it left with: {recorder.calls[resume_at][0] is recorder.calls[call_at][1]}")
 
 # %% [markdown]
-# The top layer's h after each of the root frame's nine steps (one row per step; 64 units; the steps
-# 6 to 9 see the same observation):
+# The top layer's h after each of the root frame's nine steps (one row per step, 64 units; all nine see
+# the same observation):
 
 # %%
 h_top = torch.stack([recorder.calls[i][1][-1][0][0] for i in root_steps])
@@ -384,39 +433,40 @@ image = ax.imshow(h_top, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
 labels = [f"{t + 1}: sees {s.obs} → {quicksort.describe(s.next_program, s.next_args)}{' ⏎' * s.ret}"
           for t, s in enumerate(root_frame.steps)]
 ax.set_yticks(range(len(labels)), labels, fontsize=7, family="monospace")
-ax.axhline(5.5, color="k", lw=2)
-ax.text(64, 5.5, " the child runs here\n (its own h, from 0)", va="center", fontsize=8)
-ax.set(xlabel="unit of the top LSTM layer", title="the root QUICKSORT frame's h, step by step")
+ax.axhline(5.5, color="k", lw=2)  # between steps 6 and 7 the frame waits: its child runs, from its own h = 0
+ax.set(xlabel="unit of the top LSTM layer")
+ax.set_title("the root QUICKSORT frame's h after each step (black line: it waits for its first child)", fontsize=10)
 fig.colorbar(image, ax=ax, fraction=0.02)
 plt.show()
 
 # %% [markdown]
-# Each row differs from the others even where the input is the same: the state moves on at every step,
-# and that is how the frame knows whether it is at step 6, 7, 8 or 9. The black line is where the
-# frame waited; the row after it continues from the row before it, as if the child had taken no time at
-# all.
+# The rows differ although the input is the same at every step: the state moves on at every step, and
+# that is how the frame knows whether it is at step 6, 7, 8 or 9. The black line is where the frame
+# waited, 37 run steps; the row after it continues from the row before it, as if the child had taken no
+# time at all.
 #
 # Two ways to break this, each run on 10 random arrays of 5 and of 10 digits:
 #
 # - **no reset**: `run(..., reset=False)` starts each callee from its caller's state instead of h = 0
 #   (lesson 05, section 6);
-# - **forget on resume**: the caller gets a fresh state when its child returns, as if its entry on the
-#   call stack kept only the program and the arguments. A wrapper around the step function does it: a state
-#   handed out with a decision to call something, when it comes back, is replaced by None.
+# - **forget on resume**: a `QUICKSORT` frame gets a fresh state when a recursive `QUICKSORT` it called
+#   returns, as if its entry on the call stack kept only the program and the arguments. A wrapper around the
+#   step function does it: the state a `QUICKSORT` frame hands out with a decision to call `QUICKSORT`,
+#   when it comes back, is replaced by None.
 
 # %%
 class ForgetOnResume:
-    """A step function that gives a frame h = 0 again when it resumes after a call."""
+    """A step function that gives a QUICKSORT frame h = 0 again when it resumes after calling QUICKSORT."""
 
     def __init__(self, step):
-        self.step, self.waiting = step, []  # states of the frames waiting on a call
+        self.step, self.waiting = step, []  # the states of the QUICKSORT frames waiting on a QUICKSORT
 
     def __call__(self, obs, args, prog, state):
         if any(state is w for w in self.waiting):
             self.waiting = [w for w in self.waiting if w is not state]
             state = None
         decision, new = self.step(obs, args, prog, state)
-        if task.programs[decision[1]] not in task.primitives:
+        if prog == decision[1] == task.program_id("QUICKSORT"):
             self.waiting.append(new)
         return decision, new
 
@@ -433,22 +483,32 @@ print(f"{'forget on resume':<18}", "  ".join(f"length {n}: {sum(r.correct for r 
                                              for k, n in enumerate((5, 10))))
 
 # %% [markdown]
-# Both break everything, for opposite reasons. Without the reset, a child's first step starts from a state
-# the network never started a frame from. Forgetting on resume, the root frame comes back after its first
-# child at h = 0, the state of its *first* step, with the stacks showing a range of its child's: it does
-# what a frame does at its start. How the second goes wrong, in the first array of 5:
+# Both break the sort, for opposite reasons. Without the reset, a child's first step starts from a state
+# the network never started a frame from, and no array comes out right. Forgetting on resume, a frame
+# comes back after its first child at h = 0, the state of a first step. What does a frame do at its first
+# step? On (2, 5, 1, 4, 3):
 
 # %%
-wrong = forgetful[0]
-k = first_difference(wrong.reference, wrong.trace)
-print(f"{list(task.random_problem(5, random.Random(0)))}: first difference at step {k}; {wrong.reason}")
-print("reference:", format_step(list(wrong.reference.walk())[k][1], quicksort.describe),
-      "· network:", format_step(list(wrong.trace.walk())[k][1], quicksort.describe))
+forgot = run(ForgetOnResume(net.fast_step()), task, example, "recursive")
+k = first_difference(forgot.reference, forgot.trace)
+print(f"{list(example)} -> {forgot.output}, correct: {forgot.correct}; first difference at step {k}:")
+print("reference:", format_step(list(forgot.reference.walk())[k][1], quicksort.describe),
+      "· network:", format_step(list(forgot.trace.walk())[k][1], quicksort.describe))
+print(format_frame(frames(forgot.trace)[0], quicksort.describe))
 
 # %% [markdown]
-# So the two halves of the NPI's recursion work together: the **reset** gives each call a fresh start that
-# depends on nothing outside it, and the **call stack** keeps the caller's state until the call returns.
-# A tail-recursive task needs only the first; quicksort needs both.
+# The first child, sorting (0, 1), calls its own first child on the empty range (0, −1). When that returns,
+# the child comes back at h = 0 and sees what the first step of a frame on an empty range sees (the empty
+# range is still on top: the caller pops it), so it does what such a frame does: `NOP ⏎`, the base case.
+# It returns with its right part unsorted, the root comes back at h = 0 to the same sight and returns
+# too: the root frame above ends after seven steps. Here the partitions had already put every digit in
+# place, so the answer is right while the trace is not; of the 10 arrays of 5 above, 4 come out right
+# that way, and none of 10.
+#
+# So the two halves of the NPI's call handling work together: the **reset** gives each call a fresh start
+# that depends on nothing outside it, and the **call stack** keeps the caller's state until the call
+# returns. Every task needs both (`ADD` waits on `ADD1`, lesson 05); what quicksort adds is that the
+# callers waiting with a state they need are its own recursive frames, as many as the recursion is deep.
 
 # %% [markdown]
 # ## 5. A finite V, checked
@@ -462,7 +522,7 @@ print("reference:", format_step(list(wrong.reference.walk())[k][1], quicksort.de
 
 # %%
 print("V:", len(quicksort.sequence_universe()), "step-input sequences, by program:",
-      dict(Counter(program for program, _, _ in quicksort.sequence_universe())))
+      dict(sorted(Counter(program for program, _, _ in quicksort.sequence_universe()).items())))
 print("met by the verification array", quicksort.VERIFICATION_ARRAY, ":",
       quicksort.coverage([quicksort.VERIFICATION_ARRAY], "recursive", "sequences"))
 print("met by the 4 training arrays", quicksort.training_set("paper"), ":",
@@ -506,7 +566,8 @@ for n in (100, 300):
 MY_ARRAYS = [(3, 1, 2)]  # change me
 mine = train(task, "recursive", problems=MY_ARRAYS, seed=0)
 trained_on = [tuple(a) for a in MY_ARRAYS]  # what this run was given
-print(mine)
+print(f"{mine.n_problems} arrays, {mine.n_unique_frames} distinct frames; every training step right: "
+      f"{mine.perfect}, after {mine.epochs} epochs")
 
 
 # %%
@@ -560,7 +621,11 @@ plt.show()
 
 # %%
 report = evaluate_shipped(task, per_size=10, max_size=30)
-print(format_table(report))
+print(format_table(report).removesuffix(f"total time {report['seconds']:.0f} s").rstrip())
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+print(f"the table took {report['seconds']:.0f} s on one core")
 
 # %%
 ax = plot_paper_comparison(report, task.results, train_sizes=[5, 5])
@@ -608,30 +673,50 @@ def root_step_at(trace, k):
 net, failures = shipped["non-recursive"].model, []
 for n in (11, 15, 20, 25, 30):
     for i in range(10):
-        r = run(net, task, task.random_problem(n, random.Random(1000 * n + i)), "non-recursive")
+        array = task.random_problem(n, random.Random(1000 * n + i))
+        r = run(net, task, array, "non-recursive")
         if not r.correct:
             k = first_difference(r.reference, r.trace)
             step = root_step_at(r.reference, k)
-            failures.append((n, history(r.reference, step + 1), step, list(r.trace.walk())[k][1], r))
+            failures.append((n, array, history(r.reference, step + 1), step, list(r.trace.walk())[k][1]))
 print(len(failures), "failures of 50 runs")
-for n, h, step, went, r in failures[:8]:
+for n, _, h, step, went in failures[:8]:
     print(f"length {n:>2}: history {h:<16} step {step + 1:>2} of the frame, network: "
           f"{format_step(went, quicksort.describe)}")
 
-# %% [markdown]
-# TODO interpretation
+# %%
+prefixes = {h[:i] for h in seen for i in range(len(h) + 1)}  # every history a training array passes through
+print("the network's wrong steps:", dict(Counter(format_step(went, quicksort.describe) for *_, went in failures)))
+print("failures at a history that training showed:", sum(h in prefixes for _, _, h, *_ in failures), "of", len(failures))
+length_7 = problems_for(task, [7], per_size=10)[7]  # the arrays of length 7 in the table above
+print("arrays of length 7 whose whole history training showed:",
+      sum(history(quicksort.reference(a, "non-recursive")) in prefixes for a in length_7), "of", len(length_7))
 
 # %% [markdown]
-# The network's trace beside the reference, for the first failure (run the cell for the widget: select a
-# step to see the environment; the cell after it prints the comparison):
+# Every failure is the same mistake, at the start of a partition block: the network copies p_hi from the
+# top of `Q_stackLo` instead of `Q_stackHi`, and the run goes on to partition a wrong range until an
+# invalid action stops it. And every failure comes after the history has left the training's: most
+# often at the third partition in a row, "PPP", which none of the four training arrays shows (each of
+# their histories begins "PPe" or "PeP"). A loop frame's state summarizes its whole history, so a new
+# history can take it anywhere. The network copes with many new histories (all 10 arrays of length 7 come
+# out right, and none of their histories is one training showed), but the longer the array, the
+# longer and more varied its history, and the more chances that one state lands on the wrong side of a
+# decision. This is the unbounded set of lesson 05 again: no finite set of arrays shows every history a
+# loop frame can have, while the recursive frames have nothing but their own nine steps.
+
+# %% [markdown]
+# The network's trace beside the reference, for the first failure, both run again with a picture of the
+# environment at every step (run the cell for the widget and select a step to see it; the cell after it
+# prints the comparison):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-first_failure = failures[0][4]
-CompareViewer(first_failure.reference, first_failure.trace, task)
+problem = failures[0][1]  # the array of the first failure
+loop_run = run(net, task, problem, "non-recursive", record_states=True)
+CompareViewer(quicksort.reference(problem, "non-recursive"), loop_run.trace, task)
 
 # %%
-print(CompareViewer(first_failure.reference, first_failure.trace, task).describe(rows=6))
+print(CompareViewer(quicksort.reference(problem, "non-recursive"), loop_run.trace, task).describe(rows=6))
 
 # %% [markdown]
 # ## 7. Playground
