@@ -48,6 +48,7 @@
 # %%
 # %matplotlib inline
 import inspect
+import math
 import random
 from collections import Counter
 from dataclasses import replace
@@ -122,13 +123,8 @@ def partition(array):
     ### END SOLUTION
 
 
-partition_mistakes = [
-    (lambda array: (tuple(array), len(array) - 1), "you returned the array unchanged: did the swaps run?"),
-]
-
-
 def partition_hint(args, got, expected):
-    if not isinstance(got, tuple) or len(got) != 2:
+    if not isinstance(got, tuple) or len(got) != 2 or not isinstance(got[0], tuple):
         return "Return a pair: (the array after the partition, as a tuple; the pivot's index)."
     if got[0] == expected[0]:
         return "The array is right, the pivot's index is not: where did A[hi] go in the final swap?"
@@ -287,7 +283,11 @@ def sorted_nesting(n):
 nesting_mistakes = [
     (lambda n: n - 1, "the frame of the last range, a single element, is on the stack too: it returns with "
                       "NOP ⏎, but it is a QUICKSORT frame."),
+    (lambda n: n + 1, "the empty right part (hi + 1, hi) of a range is sorted after its left part returns, "
+                      "not on top of it."),
     (lambda n: 1, "a frame's children run while it waits: they are on the stack above it, not after it."),
+    (lambda n: max(1, math.ceil(math.log2(n))), "that is about the depth for a random array; in a sorted one, "
+                                                  "what does each partition leave on its left?"),
 ]
 ex3 = check_function("Exercise 3", sorted_nesting, quicksort_nesting_reference, [(n,) for n in range(1, 11)],
                      hint=off_by_hint(nesting_mistakes))
@@ -735,6 +735,60 @@ sorter
 demo = playground(task, shipped["recursive"].model, "recursive", value=str(list(quicksort.VERIFICATION_ARRAY)))
 demo.run()
 print(demo.describe(rows=4))
+
+# %% [markdown]
+# ## 8. Deep dive (optional): how close the loop comes to its mistake
+#
+# For the curious; nothing else depends on it. Every failure of the loop model is the same decision, the
+# first step of a partition block: copy p_hi from `Q_stackHi`'s top, not `Q_stackLo`'s. Feed the loop
+# frame its reference inputs step by step (teacher forcing, as in training) and read, at the start of each
+# partition block, the margin between the two: the logit of the right source minus the logit of the wrong
+# one, in the second argument slot. Positive means the right choice.
+
+# %%
+step_fn = shipped["non-recursive"].model.fast_step()
+
+
+def write_margins(array):
+    """At each partition block of the loop frame (teacher-forced): its index in the frame, and the margin of
+    WRITE(p_hi, Q_stackHi top) over WRITE(p_hi, Q_stackLo top)."""
+    state, margins = None, []
+    for t, s in enumerate(frames(quicksort.reference(array, "non-recursive", record_states=False))[0].steps):
+        logits, state = step_fn.outputs(s.obs, s.args, task.program_id(s.program), state)
+        if s.next_program == "WRITE" and s.next_args[0] == quicksort.T_HI:
+            source = step_fn.split(logits).arg_logits[1][0]
+            margins.append((t, float(source[quicksort.S_STACK_HI_TOP] - source[quicksort.S_STACK_LO_TOP])))
+    return margins
+
+
+training_margins = [m for a in quicksort.training_set("paper") for m in write_margins(a)]
+test_margins = {n: [write_margins(a) for a in problems_for(task, [n], per_size=10)[n]] for n in (11, 20, 30)}
+print(f"training: {len(training_margins)} partition blocks, smallest margin {min(m for _, m in training_margins):.1f}")
+for n, runs in test_margins.items():
+    blocks = [m for run_ in runs for _, m in run_]
+    print(f"length {n}: {len(blocks) / len(runs):.0f} partition blocks per array, {sum(m < 0 for m in blocks)} of "
+          f"{len(blocks)} with a negative margin; arrays with none: {sum(all(m > 0 for _, m in r) for r in runs)} of 10")
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 3))
+for (n, runs), color in zip(test_margins.items(), ["#009E73", "#E69F00", "#D55E00"]):
+    ax.plot(*zip(*[m for r in runs for m in r]), "o", ms=3, alpha=0.6, color=color, label=f"arrays of length {n}")
+ax.plot(*zip(*training_margins), "ks", ms=6, mfc="none", label="the 4 training arrays")
+ax.axhline(0, color="0.3", lw=1)
+ax.set(xlabel="step of the loop frame where a partition block starts", ylabel="margin of the right source")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# In training every margin is 2 or more. On longer arrays most partition blocks get one of the same few
+# margins again, but some histories never seen in training (three partitions in a row, among others) put
+# it below zero. The arrays with no negative margin are exactly as many as the table's correct runs at
+# these lengths (9, 3 and 2 of 10): this one decision is the whole story of the loop's failures. Each
+# partition block is one more draw, an array of length 30 makes about 22 of them, and the share of bad
+# draws grows too (1 block in 76 at length 11, 18 in 218 at length 30), since longer arrays bring longer
+# and more varied histories; one negative margin is enough to fail. So the loop degrades gradually with
+# length rather than breaking at one length. (Margins after a first negative one are those the network
+# would have needed had it not failed there: teacher forcing keeps it on the reference path.)
 
 # %% [markdown]
 # ## Check your understanding
