@@ -62,7 +62,7 @@ from npi_lib.evaluation import evaluate, problems_for
 from npi_lib.exercises import check_function, check_run, off_by_hint, partition_reference
 from npi_lib.exercises import quicksort_nesting_reference, self_calls_reference, state_only_steps_reference
 from npi_lib.interpreter import run
-from npi_lib.plotting import draw_call_stack, plot_frame_lengths, plot_paper_comparison
+from npi_lib.plotting import draw_call_stack, plot_frame_lengths, plot_paper_comparison, wilson_interval
 from npi_lib.reproduce import evaluate_shipped, format_table
 from npi_lib.trace import Trace, first_difference, format_frame, format_step, frames, longest_frame
 from npi_lib.training import collect_frames, encode_frames, step_errors, train
@@ -175,15 +175,13 @@ plt.show()
 # what it sees; section 5 counts what that buys.
 #
 # The encoder sees none of these numbers. It gets four bits: A[p_j] ≤ A[p_hi], p_j = p_hi, "the top range
-# has lo < hi" (something to sort), and "the stacks are empty". At the three moments above:
+# has lo < hi" (something to sort), and "the stacks are empty". A trace stores, with every step, what its
+# frame observed when it chose that step; at the three moments above, the next steps observed:
 
 # %%
-for name, state in [("start", qs_trace.initial_state), ("root, pushed", root.children[4].state),
-                    ("child, pushed", child.children[4].state)]:
-    env = quicksort.QuicksortEnv(state.array)  # the same state, rebuilt to ask it what the encoder sees
-    env.Q_stackLo, env.Q_stackHi = list(state.Q_stackLo), list(state.Q_stackHi)
-    env.ptr = [state.p_lo, state.p_hi, state.p_stackLo, state.p_stackHi, state.p_pivot, state.p_j]
-    print(f"{name:<14}", dict(zip(quicksort.OBSERVATION_FIELDS, env.observe())))
+moments = {"start": root.children[0], "root, pushed": root.children[5], "child, pushed": child.children[5]}
+for name, next_step in moments.items():
+    print(f"{name:<14}", dict(zip(quicksort.OBSERVATION_FIELDS, next_step.obs)))
 
 # %% [markdown]
 # ## 3. A frame that waits
@@ -286,8 +284,8 @@ nesting_mistakes = [
     (lambda n: n + 1, "the empty right part (hi + 1, hi) of a range is sorted after its left part returns, "
                       "not on top of it."),
     (lambda n: 1, "a frame's children run while it waits: they are on the stack above it, not after it."),
-    (lambda n: max(1, math.ceil(math.log2(n))), "that is about the depth for a random array; in a sorted one, "
-                                                  "what does each partition leave on its left?"),
+    (lambda n: max(1, math.ceil(math.log2(n))), "that is the depth of a recursion that halves its range; in a "
+                                                  "sorted array, what does each partition leave on its left?"),
 ]
 ex3 = check_function("Exercise 3", sorted_nesting, quicksort_nesting_reference, [(n,) for n in range(1, 11)],
                      hint=off_by_hint(nesting_mistakes))
@@ -335,9 +333,9 @@ plt.show()
 # %% [markdown]
 # With tail recursion the live frames stay few, whatever the length: the rest of the call stack is a chain
 # of frames that will only return. In quicksort every `QUICKSORT` frame under the running one is live:
-# their number grows like the depth of the recursion, slowly for random arrays and as n + 2 for sorted
-# ones (n `QUICKSORT` frames, with `PARTITION` and `COMPSWAP_LOOP` on top), each holding an LSTM state
-# that it will need again.
+# their number grows like the depth of the recursion, each holding an LSTM state that it will need again.
+# For a sorted array that is n + 2 (n `QUICKSORT` frames, with `PARTITION` and `COMPSWAP_LOOP` on top).
+# Random arrays stay shallower, but their count grows with the length too.
 
 # %% [markdown]
 # ## 4. What the waiting frame keeps
@@ -544,8 +542,9 @@ def wrong_frames(model):
 print("frames of V the shipped recursive model gets wrong:", len(wrong_frames(shipped["recursive"].model)))
 
 # %% [markdown]
-# None: by the induction of lesson 05, this network sorts every array of digits, of any length. A few
-# long arrays, as a spot check of that claim (the call stack is as deep as the recursion):
+# None: by the induction of lesson 05, this network sorts every array of digits, of any length. Two long
+# arrays, as a spot check of that claim (the deepest call stack is the tail-recursive `COMPSWAP_LOOP` of
+# the root's partition, one frame per element, under `PARTITION` and the root):
 
 # %%
 for n in (100, 300):
@@ -580,14 +579,16 @@ def what_my_arrays_show():
     if not mine.perfect:
         return told + "The training did not even get its own steps right: the numbers above mean little."
     if not wrong:
-        return told + ("Right on all of V, so right on every array: the long arrays had to come out right"
-                       + (", although training never showed some of V: luck of the seed." if covered < total else "."))
+        return told + ("Right on all of V, so right on every array: the long arrays had to come out right. "
+                       + ("Training never showed some of V: the network extended it to them by itself, which "
+                          "depends on the arrays and the seed (try another set)." if covered < total else ""))
     where = ", ".join(f"{n} {p}" for p, n in sorted(Counter(f.program for f in wrong).items()))
     return told + (f"Wrong on {where} frames of V, found without running one long array; every array "
                    "whose run needs one of them may fail.")
 
 
-ex5 = check_run("Exercise 5", {"arrays": [tuple(a) for a in MY_ARRAYS]}, {"arrays": trained_on}, what_my_arrays_show)
+ex5 = check_run("Exercise 5", {"arrays": [tuple(a) for a in MY_ARRAYS], "number of arrays": len(MY_ARRAYS)},
+                {"arrays": trained_on, "number of arrays": mine.n_problems}, what_my_arrays_show)
 
 # %% [markdown]
 # ## 6. The loop, and where it fails
@@ -635,9 +636,22 @@ plt.show()
 
 # %% [markdown]
 # The loop model degrades with length much as the paper's did: perfect up to 7, then fewer and fewer
-# arrays right; the recursive one is right everywhere, as section 5 proved it must be. (Ten arrays per
-# length make our percentages coarse: 2 of 10 at 30 is not different from the paper's 1 of 30 at 95%
-# confidence.)
+# arrays right; the recursive one is right everywhere, as section 5 proved it must be. Ten arrays per
+# length make our percentages coarse; the bars are 95% Wilson intervals (lesson 04). Where does the
+# paper's number fall outside ours?
+
+# %%
+for row, experiment in zip(report["rows"], task.results.experiments):
+    for r in row["results"]:
+        paper = experiment.probes[0].paper_at(r["size"])
+        low, high = wilson_interval(r["accuracy"], r["n"])
+        if paper is not None and not low <= float(paper) / 100 <= high:
+            print(f"{row['formulation']}, length {r['size']}: ours {r['accuracy']:.0%} of {r['n']} "
+                  f"(interval {low:.0%} to {high:.0%}), the paper's {paper}% of 30")
+
+# %% [markdown]
+# Only there; and the paper's own 1 of 30 is uncertain too (its interval, `wilson_interval(1 / 30, 30)`,
+# reaches 17%). Close enough to call it reproduced.
 #
 # Where does the loop go wrong? Its one frame makes a partition block of six steps (`WRITE`, `WRITE`,
 # `STACK(POP)`, `PARTITION`, `STACK(PUSH_CALL2)`, `STACK(PUSH_CALL1)`) for each range with something to
@@ -678,15 +692,17 @@ for n in (11, 15, 20, 25, 30):
         if not r.correct:
             k = first_difference(r.reference, r.trace)
             step = root_step_at(r.reference, k)
-            failures.append((n, array, history(r.reference, step + 1), step, list(r.trace.walk())[k][1]))
+            failures.append((n, array, history(r.reference, step + 1), step, list(r.trace.walk())[k][1], r.reason))
 print(len(failures), "failures of 50 runs")
-for n, _, h, step, went in failures[:8]:
+for n, _, h, step, went, _ in failures[:8]:
     print(f"length {n:>2}: history {h:<16} step {step + 1:>2} of the frame, network: "
           f"{format_step(went, quicksort.describe)}")
 
 # %%
 prefixes = {h[:i] for h in seen for i in range(len(h) + 1)}  # every history a training array passes through
-print("the network's wrong steps:", dict(Counter(format_step(went, quicksort.describe) for *_, went in failures)))
+print("the network's wrong steps:", dict(Counter(format_step(went, quicksort.describe) for *_, went, _ in failures)))
+print("how the runs ended:", dict(Counter(reason.split(" at step")[0] for *_, reason in failures)))
+print("the most frequent histories up to the wrong step:", Counter(h for _, _, h, *_ in failures).most_common(3))
 print("failures at a history that training showed:", sum(h in prefixes for _, _, h, *_ in failures), "of", len(failures))
 length_7 = problems_for(task, [7], per_size=10)[7]  # the arrays of length 7 in the table above
 print("arrays of length 7 whose whole history training showed:",
@@ -694,8 +710,8 @@ print("arrays of length 7 whose whole history training showed:",
 
 # %% [markdown]
 # Every failure is the same mistake, at the start of a partition block: the network copies p_hi from the
-# top of `Q_stackLo` instead of `Q_stackHi`, and the run goes on to partition a wrong range until an
-# invalid action stops it. And every failure comes after the history has left the training's: most
+# top of `Q_stackLo` instead of `Q_stackHi`, and the run goes wrong from there until an invalid action
+# stops it. And every failure comes after the history has left the training's: most
 # often at the third partition in a row, "PPP", which none of the four training arrays shows (each of
 # their histories begins "PPe" or "PeP"). A loop frame's state summarizes its whole history, so a new
 # history can take it anywhere. The network copes with many new histories (all 10 arrays of length 7 come
