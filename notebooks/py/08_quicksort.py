@@ -819,19 +819,19 @@ plt.show()
 #    Each `ADD` frame waits on a tail call: it will never make another step, so its state could be dropped
 #    as soon as the call is made. A `QUICKSORT` frame waiting on its first child will make three more
 #    steps, and needs its state to make them.</details>
-# 3. Steps 6 to 9 of a `QUICKSORT` frame see the same observation. What tells the network which one it is
-#    at, and what would happen if that were lost while the child runs? <details><summary>Answer</summary>
-#    The frame's LSTM state, which moves on at every step like a counter. Lost (section 4, forget on
-#    resume), the frame restarts from h = 0 with its child's range on the stacks and does what a frame does
-#    at its start.</details>
+# 3. The steps of the root `QUICKSORT` frame in section 3 all see the same observation. What tells the
+#    network which step it is at, and what would happen if that were lost while a child runs?
+#    <details><summary>Answer</summary>The frame's LSTM state, which moves on at every step like a counter.
+#    Lost (section 4, forget on resume), the frame comes back at h = 0 with its child's range still on top
+#    of the stacks, and does what a frame does at its first step.</details>
 # 4. The waiting frames make the call stack grow with the array. Does that make V infinite?
 #    <details><summary>Answer</summary>No. V is about what one frame is given: its program, arguments and
 #    observations. The frames waiting below never enter its computation, so V stays at 25 sequences
 #    however deep the recursion goes.</details>
 # 5. The loop model is right on every array of length 7 it was tried on. Does that show it sorts every
-#    array of length 7? <details><summary>Answer</summary>No: its frame's history depends on the array, and
-#    there are many more arrays of length 7 than were tried; only the recursive model has a finite set to
-#    check, and passing it covers every length.</details>
+#    array of length 7? <details><summary>Answer</summary>No: 10 of the 10⁷ arrays of length 7 were tried,
+#    and each brings its own history to the loop frame. Even checking all of them would say nothing about
+#    length 8. The recursive model's 25 sequences cover every length at once.</details>
 #
 # ## Summary
 #
@@ -839,14 +839,18 @@ plt.show()
 #   `COMPSWAP_LOOP`, `COMPSWAP`) and a `QUICKSORT` that pushes both parts on two stacks in the environment
 #   and calls itself for each. The encoder sees four bits; lo and hi never reach the network.
 # - Its recursion is **general**: each `QUICKSORT` frame waits on both of its recursive calls, while in
-#   addition and bubble sort every self-call is a tail call. The waiting frames pile up on the NPI's call
-#   stack, one per element for a sorted array.
-# - A waiting frame's LSTM state is its place in the program: steps 6 to 9 see the same observation and
+#   addition and bubble sort every self-call is a tail call. So the frames on the NPI's call stack that
+#   will step again grow with the depth of the recursion (n + 2 for a sorted array), where tail recursion
+#   keeps them at two or three.
+# - A waiting frame's LSTM state is its place in the program: its steps can see the same observation, and
 #   only the state tells them apart. The call stack keeps it across the child's run; the child starts from
-#   h = 0. Break either (no reset, or forget on resume) and nothing sorts.
+#   h = 0. Break either (no reset, or forget on resume) and no array of 10 comes out right.
 # - V has 25 sequences, met by the verification array and by the 4 training arrays; the shipped recursive
-#   model is right on all of them, hence on every array. The loop's single frame carries one state through
-#   a history that grows with the array, and fails more often the longer it gets, as in Table 3.
+#   model is right on all of them, hence on every array. One array of length 3 meets only 11 of them, and a
+#   model trained on it fails: the check on V says so without a single long run.
+# - The loop's single frame carries one state through a history that grows with the array. It fails more
+#   often the longer the array, as in Table 3, always by the same decision at the start of a partition, and
+#   only after its history has left every history training showed.
 #
 # ## Further reading
 #
