@@ -600,3 +600,81 @@ def test_lesson05_unseen_frames_reference_counts_one_frame_per_column_and_per_pa
         assert unseen_frames_reference(addition.TASK, problem, [problem], "non-recursive") == {}
     starved = addition.training_set("starved")
     assert unseen_frames_reference(addition.TASK, (822, 233), starved, "non-recursive") == {"ADD": 1, "LSHIFT": 2}
+
+
+# ---- lesson 08: quicksort
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+digit_arrays = st.lists(st.integers(0, 9), min_size=2, max_size=10)
+
+
+def _lomuto(array):
+    """Lomuto's partition of the whole array, written from the textbook: the oracle of the environment."""
+    a, hi, pivot = list(array), len(array) - 1, 0
+    for j in range(hi):
+        if a[j] <= a[hi]:
+            a[pivot], a[j] = a[j], a[pivot]
+            pivot += 1
+    a[pivot], a[hi] = a[hi], a[pivot]
+    return tuple(a), pivot
+
+
+@settings(max_examples=60, deadline=None)
+@given(digit_arrays)
+def test_lesson08_partition_reference_is_lomutos_partition_of_the_whole_array(array):
+    from npi_lib.exercises import partition_reference
+
+    assert partition_reference(array) == _lomuto(array)
+
+
+def test_lesson08_partition_reference_refuses_an_array_with_nothing_to_partition():
+    import pytest
+
+    from npi_lib.errors import NpiLibError
+    from npi_lib.exercises import partition_reference
+
+    with pytest.raises(NpiLibError, match="fewer than 2 elements"):
+        partition_reference([4])
+
+
+@settings(max_examples=40, deadline=None)
+@given(digit_arrays)
+def test_lesson08_self_calls_in_quicksort_are_the_compswap_steps_and_two_waiting_calls_per_partition(array):
+    from npi_lib import quicksort
+    from npi_lib.exercises import self_calls_reference
+    from npi_lib.trace import frames
+
+    trace = quicksort.reference(array, "recursive", record_states=False)
+    programs = [f.program for f in frames(trace)]
+    # every COMPSWAP is followed by one tail call of COMPSWAP_LOOP; every partitioning frame calls itself twice
+    assert self_calls_reference(trace) == (programs.count("COMPSWAP"), 2 * programs.count("PARTITION"))
+
+
+def test_lesson08_self_calls_of_tail_recursive_tasks_are_all_tail_calls():
+    from npi_lib import addition, bubblesort
+    from npi_lib.exercises import self_calls_reference
+
+    assert self_calls_reference(addition.reference((96, 125), "recursive")) == (3, 0)  # one ADD per column
+    tail, other = self_calls_reference(bubblesort.reference([3, 1, 2], "recursive"))
+    assert tail > 0 and other == 0
+    assert self_calls_reference(addition.reference((96, 125), "non-recursive")) == (0, 0)  # loops call no self
+
+
+def test_lesson08_a_sorted_array_nests_one_quicksort_frame_per_element():
+    from npi_lib.exercises import quicksort_nesting_reference
+
+    assert [quicksort_nesting_reference(n) for n in range(1, 11)] == list(range(1, 11))
+
+
+def test_lesson08_state_only_steps_are_repeated_observations_with_new_decisions():
+    from npi_lib.exercises import state_only_steps_reference
+    from npi_lib.trace import Frame, FrameStep
+
+    def frame(*steps):
+        return Frame("P", (0, 0, 0), [FrameStep(obs, "P", (0, 0, 0), prog, (0, 0, 0), ret) for obs, prog, ret in steps])
+
+    assert state_only_steps_reference(frame(((0,), "A", False), ((1,), "B", False), ((0,), "A", True))) == [2]
+    assert state_only_steps_reference(frame(((0,), "A", False), ((0,), "A", False), ((1,), "B", True))) == []
+    assert state_only_steps_reference(frame(((0,), "A", False), ((0,), "B", False), ((0,), "A", False))) == [1, 2]
+    assert state_only_steps_reference(frame()) == []
