@@ -64,7 +64,8 @@ class RunResult:
     halted    True when the entry program returned normally; False when a limit or an invalid action
               stopped it
     reason    why it stopped, in words
-    trace     what the network did, in the same `Trace` type as the reference
+    trace     what the network did, in the same `Trace` type as the reference (None when
+              `npi_lib.batch.run_batch` was told not to record it)
     depth     the deepest call nesting reached: 1 while only the entry call runs (its steps are at
               depth 1 in `trace.walk()`), 2 inside a call it made, ...
     correct   when the problem is known (see `run`): True when the network halted on its own *and* the
@@ -77,7 +78,7 @@ class RunResult:
     steps: int
     halted: bool
     reason: str
-    trace: Trace
+    trace: Trace | None
     depth: int = 1
     seconds: float = 0.0
     correct: bool | None = None
