@@ -220,3 +220,16 @@ def test_inputs_the_model_was_not_built_for_raise_as_they_do_alone():
 
 def test_an_empty_batch_gives_no_results():
     assert run_batch(model("addition", "recursive", "random"), ADDITION, []) == []
+
+
+def test_batched_decisions_take_the_first_of_equal_maxima_and_survive_nan():
+    step = NPI.for_task(ADDITION, NPIConfig(hidden_size=4)).fast_step()
+    width = 1 + len(ADDITION.programs) + sum(ADDITION.arg_sizes)
+    rows = torch.zeros(6, width)
+    rows[1, 3] = rows[1, 5] = 2.0  # a tie between programs 2 and 4
+    rows[2, 0] = -0.0
+    rows[3, 0] = 1.0
+    rows[3, -3:] = 7.0  # a tie in the last slots
+    rows[4, 1:] = torch.arange(width - 1.0).flip(0)
+    for out in (rows, rows[:2], torch.cat([rows, torch.full((1, width), float("nan"))])):
+        assert step.decide_batch(out) == [step.decide(row) for row in out.split(1)]
