@@ -42,12 +42,20 @@ Choices:
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 
 from .errors import ActionError
-from .interpreter import RunResult, _Frame, _return, _spell, as_step_function, step_limits
+from .interpreter import (
+    RunResult,
+    _Frame,
+    _return,
+    _spell,
+    as_step_function,
+    step_limits,
+)
 from .model import NPI, FastStep, StepFunction, stepping
 from .task import Task, get_task
 from .trace import Environment, Step, Trace, pad_args
@@ -60,7 +68,7 @@ class _Node:
     """A controller state in the tree: `state` (packed, see `FastStep.pack`; None for h = 0) and its edges
     {(obs, args, prog): (decision, next node)}, or None for a state that is not in the tree."""
 
-    __slots__ = ("state", "next")
+    __slots__ = ("next", "state")
 
     def __init__(self, state: torch.Tensor | None, in_tree: bool):
         self.state = state
@@ -70,8 +78,22 @@ class _Node:
 class _Run:
     """One problem's run: its environment, its call stack and its counters (what `execute` keeps in locals)."""
 
-    __slots__ = ("index", "problem", "env", "stack", "program", "trace", "max_steps", "max_depth",
-                 "steps", "deepest", "reason", "halted", "reference", "seconds")
+    __slots__ = (
+        "deepest",
+        "env",
+        "halted",
+        "index",
+        "max_depth",
+        "max_steps",
+        "problem",
+        "program",
+        "reason",
+        "reference",
+        "seconds",
+        "stack",
+        "steps",
+        "trace",
+    )
 
     def __init__(self, index: int, problem: Any, env: Environment, frame: _Frame, program: str, trace: Trace | None,
                  max_steps: int, max_depth: int, reference: Trace | None):
@@ -246,11 +268,11 @@ class _Machine:
         frame = stack[-1]
         run.steps += 1
         name = self.names[nxt]
-        recording = frame.node is not None
         if self.is_primitive[nxt]:
-            step = Step(name, nargs, ret, obs) if recording else None
-            if recording:
-                frame.node.children.append(step)  # type: ignore[union-attr]
+            step = None
+            if frame.node is not None:
+                step = Step(name, nargs, ret, obs)
+                frame.node.children.append(step)
             try:
                 run.env.apply(name, nargs)
             except ActionError as e:
@@ -264,9 +286,10 @@ class _Machine:
                 run.halted, run.reason = True, f"{run.program} returned"
                 return True
             return False
-        node = Step(name, nargs, ret, obs, children=[]) if recording else None
-        if recording:
-            frame.node.children.append(node)  # type: ignore[union-attr]
+        node = None
+        if frame.node is not None:
+            node = Step(name, nargs, ret, obs, children=[])
+            frame.node.children.append(node)
         if len(stack) >= run.max_depth:
             if node is not None:
                 node.note = "not run: depth limit"

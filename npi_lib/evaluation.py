@@ -34,9 +34,9 @@ from typing import Any, Callable, Iterable, Mapping
 from .batch import run_batch
 from .interpreter import RunResult, StepFunction, as_step_function
 from .model import NPI
+from .progress import progress_reporter
 from .task import Task, get_task
 from .trace import first_difference
-from .progress import progress_reporter
 
 ProblemSource = Callable[[int, random.Random], Any] | Mapping[int, list]
 
@@ -111,7 +111,8 @@ def evaluate(
         ended = [0, 0]  # runs ended at this size, and how many of them right
         matches: dict[int, bool] = {}  # run -> its trace equals the reference (with match_trace)
 
-        def done(i: int, result: RunResult, size: int = size, n: int = len(batch)) -> None:
+        def done(i: int, result: RunResult, size: int = size, n: int = len(batch), ended: list = ended,
+                 matches: dict = matches) -> None:
             ended[0] += 1
             ended[1] += bool(result.correct)
             if match_trace:  # compared as the run ends, then let go: a batch would hold every trace at once

@@ -39,7 +39,8 @@ Choices (lesson 03 explains them, tests/test_interpreter.py tests them):
 - Speed: a `FastStep` caches its work per distinct input and costs two `torch.lstm_cell` calls and one
   matrix product per step; a 1,000-digit addition (about 10,000 steps) takes well under the course's
   2 s budget on one core (`tools/bench_npi.py speed` measures it). Pass the same `FastStep` to several
-  runs to keep its cache (as `npi_lib.evaluation.evaluate` does).
+  runs to keep its cache (as `npi_lib.evaluation.evaluate` does). Many problems at once, with the same
+  steps and results: `npi_lib.batch.run_batch`.
 """
 
 from __future__ import annotations

@@ -47,6 +47,8 @@ Two ways to run the same network:
   computed once per distinct triple and cached; the decoders f_end, M_key·f_prog and f_arg are stacked
   into one matrix; a step is then one `torch.lstm_cell` per layer and one matrix product. Its numbers
   agree with `NPI.forward`'s to rounding (the sums are grouped differently), not bit for bit.
+  `FastStep.outputs_batch` and `decide_batch` step the top frames of many runs at once (`npi_lib.batch`),
+  each row bit for bit what the one-frame step computes.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from functools import lru_cache
+from functools import cache
 
 import pytest
 import torch
@@ -22,7 +22,7 @@ TASKS = ("addition", "bubblesort", "quicksort", "toposort")
 CASES = [(name, formulation) for name in TASKS for formulation in get_task(name).formulations]
 
 
-@lru_cache(maxsize=None)
+@cache
 def model(name: str, formulation: str, kind: str) -> NPI:
     """"random": untrained (tiny, so every product goes one row at a time); "rough": 4 epochs, wrong on many
     steps; "trained": more epochs (addition: the shipped model), right on more steps, still with mistakes."""
