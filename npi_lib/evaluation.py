@@ -18,7 +18,9 @@ random generator seeded by (seed, size): the same call gives the same problems o
 or a dict {size: [problems]}.
 
 Each run gets 4x its reference trace's steps + 100 (and as much depth): a network that loops forever
-fails quickly instead of hanging the evaluation (see `npi_lib.interpreter.run`).
+fails quickly instead of hanging the evaluation (see `npi_lib.interpreter.run`). The runs of one size go
+as one batch (`npi_lib.batch.run_batch`): the same steps and results as running them one by one with
+`run`, in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-from .interpreter import StepFunction, as_step_function, run
+from .batch import run_batch
+from .interpreter import RunResult, StepFunction, as_step_function
 from .model import NPI
+from .progress import progress_reporter
 from .task import Task, get_task
 from .trace import first_difference
-from .progress import progress_reporter
 
 ProblemSource = Callable[[int, random.Random], Any] | Mapping[int, list]
 
@@ -91,7 +94,7 @@ def evaluate(
     failures     up to 3 failed problems with the reason, for a first look
 
     `progress`: None, "bar" (a tqdm bar on stderr), "lines" (a printed line as each size is done) or a
-    callable receiving an `EvalProgress` after every run.
+    callable receiving an `EvalProgress` after every run (in the order the runs of a batch end).
     """
     task = get_task(task)
     formulation = task.formulation(formulation)
@@ -105,18 +108,28 @@ def evaluate(
     records = []
     for size, batch in chosen.items():
         start = time.perf_counter()
-        correct = halted = matched = steps = 0
-        failures = []
-        for i, problem in enumerate(batch):
-            result = run(step_fn, task, problem, formulation, reset=reset)
-            correct += bool(result.correct)
-            halted += result.halted
-            steps += result.steps
-            if match_trace:
-                matched += first_difference(result.trace, result.reference) is None
-            if not result.correct and len(failures) < 3:
-                failures.append({"problem": _jsonable(problem), "output": _jsonable(result.output), "reason": result.reason})
-            report(EvalProgress(size, i + 1, len(batch), correct))
+        ended = [0, 0]  # runs ended at this size, and how many of them right
+        matches: dict[int, bool] = {}  # run -> its trace equals the reference (with match_trace)
+
+        def done(i: int, result: RunResult, size: int = size, n: int = len(batch), ended: list = ended,
+                 matches: dict = matches) -> None:
+            ended[0] += 1
+            ended[1] += bool(result.correct)
+            if match_trace:  # compared as the run ends, then let go: a batch would hold every trace at once
+                matches[i] = first_difference(result.trace, result.reference) is None
+                result.trace = result.reference = None
+            report(EvalProgress(size, ended[0], n, ended[1]))
+
+        results = run_batch(step_fn, task, batch, formulation, reset=reset, record_trace=match_trace,
+                            references=match_trace, on_done=done)
+        correct = sum(bool(r.correct) for r in results)
+        halted = sum(r.halted for r in results)
+        steps = sum(r.steps for r in results)
+        matched = sum(matches.values())
+        failures = [
+            {"problem": _jsonable(problem), "output": _jsonable(r.output), "reason": r.reason}
+            for problem, r in zip(batch, results) if not r.correct
+        ][:3]
         n = len(batch)
         record = {
             "size": size,

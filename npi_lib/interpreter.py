@@ -39,7 +39,8 @@ Choices (lesson 03 explains them, tests/test_interpreter.py tests them):
 - Speed: a `FastStep` caches its work per distinct input and costs two `torch.lstm_cell` calls and one
   matrix product per step; a 1,000-digit addition (about 10,000 steps) takes well under the course's
   2 s budget on one core (`tools/bench_npi.py speed` measures it). Pass the same `FastStep` to several
-  runs to keep its cache (as `npi_lib.evaluation.evaluate` does).
+  runs to keep its cache (as `npi_lib.evaluation.evaluate` does). Many problems at once, with the same
+  steps and results: `npi_lib.batch.run_batch`.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ class RunResult:
     halted    True when the entry program returned normally; False when a limit or an invalid action
               stopped it
     reason    why it stopped, in words
-    trace     what the network did, in the same `Trace` type as the reference
+    trace     what the network did, in the same `Trace` type as the reference (None when
+              `npi_lib.batch.run_batch` was told not to record it)
     depth     the deepest call nesting reached: 1 while only the entry call runs (its steps are at
               depth 1 in `trace.walk()`), 2 inside a call it made, ...
     correct   when the problem is known (see `run`): True when the network halted on its own *and* the
@@ -77,7 +79,7 @@ class RunResult:
     steps: int
     halted: bool
     reason: str
-    trace: Trace
+    trace: Trace | None
     depth: int = 1
     seconds: float = 0.0
     correct: bool | None = None

@@ -47,6 +47,8 @@ Two ways to run the same network:
   computed once per distinct triple and cached; the decoders f_end, M_key·f_prog and f_arg are stacked
   into one matrix; a step is then one `torch.lstm_cell` per layer and one matrix product. Its numbers
   agree with `NPI.forward`'s to rounding (the sums are grouped differently), not bit for bit.
+  `FastStep.outputs_batch` and `decide_batch` step the top frames of many runs at once (`npi_lib.batch`),
+  each row bit for bit what the one-frame step computes.
 """
 
 from __future__ import annotations
@@ -381,6 +383,49 @@ class FastStep:
             self._cache[(obs, args, prog)] = x
         return x
 
+    # ------------------------------------------------------------------------------------ many frames at once
+    # For `npi_lib.batch`, which steps the top frames of many runs together. Each row must come out bit for
+    # bit as `outputs` computes it alone, or a near-tie could be decided differently in a batch: a matrix
+    # product of B rows may group its sums differently from a product of one row. So every product is done
+    # row by row, as a batch of one-row products (`_rows_matmul`), and the element-wise rest of
+    # `torch.lstm_cell` is spelled out in its own order; tests/test_batch.py pins the rows equal.
+    def outputs_batch(self, x: Tensor, states: Tensor) -> tuple[Tensor, Tensor]:
+        """`outputs` for B frames at once: x (B, fusion_size), the LSTM inputs (rows of `core_input`), and
+        states (B, 2 * layers, H), each row a `pack`ed frame state. Returns the logits (B, 1 + N + sum(arg
+        sizes)) and the new packed states; row i equals what `outputs` gives for frame i alone, bit for bit."""
+        new_state = []
+        for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(self._layers):
+            h, c = states[:, 2 * k], states[:, 2 * k + 1]
+            # torch.lstm_cell's order: gates = linear_hh(h) + linear_ih(x), then its gate functions
+            gates = _rows_matmul(b_hh, h, w_hh.T).add_(_rows_matmul(b_ih, x, w_ih.T))
+            i, f, g, o = gates.unsafe_chunk(4, 1)
+            i, f, g, o = i.sigmoid_(), f.sigmoid_(), g.tanh_(), o.sigmoid_()
+            c = (f * c).add_(i * g)
+            x = o * c.tanh()
+            new_state += [x, c]
+        return _rows_matmul(self._b_out, x, self._w_out), torch.stack(new_state, 1)
+
+    def decide_batch(self, out: Tensor) -> list[Decision]:
+        """`decide` for every row of `outputs_batch`'s logits. torch.argmax, like `decide`, takes the first of
+        equal maxima; a NaN is where the two differ, so rows are decided by `decide` if there is one (and a
+        few rows are quicker that way too)."""
+        if len(out) < 4 or bool(out.isnan().any()):
+            return [self.decide(row) for row in out.split(1)]
+        (lo, hi), *arg_slices = self._slices
+        columns = [(out[:, 0] > 0.0).tolist(), out[:, lo:hi].argmax(1).tolist()]
+        columns += [out[:, a:b].argmax(1).tolist() for a, b in arg_slices]
+        columns += [[0] * len(out)] * (3 - len(arg_slices))
+        return [(ret, prog, tuple(args)) for ret, prog, *args in zip(*columns)]
+
+    def pack(self, state: FrameState) -> Tensor:
+        """A frame state as one tensor (2 * layers, H): h and c of each layer in turn (None: zeros)."""
+        return torch.cat([t for hc in state or self._fresh for t in hc])
+
+    def unpack(self, packed: Tensor) -> FrameState:
+        """The inverse of `pack`."""
+        rows = packed.unsqueeze(1)
+        return tuple((rows[2 * k], rows[2 * k + 1]) for k in range(len(self._layers)))
+
     def _check(self, obs: tuple[int, ...], args: tuple[int, ...], prog: int) -> None:
         m = self.model
         if not 0 <= prog < m.n_programs:
@@ -393,6 +438,17 @@ class FastStep:
             for i, (v, n) in enumerate(zip(values, sizes)):
                 if not 0 <= v < n:
                     raise ValueError(f"{what} {i} is {v} in {values}; the model takes values 0..{n - 1} there")
+
+
+def _rows_matmul(bias: Tensor, x: Tensor, w: Tensor) -> Tensor:
+    """bias + x @ w for x (B, K), computed as B one-row products, each one bit for bit `torch.addmm(bias,
+    x[i:i+1], w)`: a batched product over a weight repeated without copying (stride 0). Torch computes a
+    batched product of fewer than 400 multiply-adds per row with its own loop instead of the BLAS that
+    `addmm` calls, so such small ones (tiny test models) go one `addmm` per row."""
+    if w.shape[0] * w.shape[1] < 400:
+        return torch.cat([torch.addmm(bias, row, w) for row in x.split(1)])
+    b = x.shape[0]
+    return torch.baddbmm(bias.expand(b, 1, -1), x.unsqueeze(1), w.expand(b, -1, -1)).squeeze(1)
 
 
 def _argmax(values: list[float], lo: int, hi: int) -> int:

@@ -89,3 +89,19 @@ def test_records_stay_json_ready_for_any_task():
     untrained = NPI.for_task(toposort, NPIConfig(hidden_size=8))
     records = evaluate(untrained, toposort, sizes=[4], per_size=2)
     assert json.loads(json.dumps(records))[0]["n"] == 2
+
+
+def test_records_are_those_of_running_each_problem_alone(model):
+    """evaluate runs a size as one batch; its counts, mean steps and failures are those of `run` one by one."""
+    from npi_lib.interpreter import run
+    from npi_lib.trace import first_difference
+
+    rough = NPI.for_task(TASK, NPIConfig(hidden_size=8))
+    for net in (model, rough):
+        (record,) = evaluate(net, TASK, sizes=[4], per_size=6, match_trace=True, seed=3)
+        alone = [run(net, TASK, p) for p in problems_for(TASK, [4], per_size=6, seed=3)[4]]
+        assert record["correct"] == sum(bool(r.correct) for r in alone)
+        assert record["halted"] == sum(r.halted for r in alone)
+        assert record["steps"] == sum(r.steps for r in alone) / 6
+        assert record["trace_match"] == sum(first_difference(r.trace, r.reference) is None for r in alone)
+        assert [f["reason"] for f in record["failures"]] == [r.reason for r in alone if not r.correct][:3]

@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/bench_npi.py targets      # the course's targets, from scratch (about 3 min)
     .venv/bin/python tools/bench_npi.py speed        # neural execution of a 1,000-digit addition, one core
+    .venv/bin/python tools/bench_npi.py batch        # 30 runs one at a time vs in one batch (npi_lib.batch)
     .venv/bin/python tools/bench_npi.py check        # the check of every training step: step function vs batched
     .venv/bin/python tools/bench_npi.py checktrain   # train the shipped configurations with each check (3 min)
     .venv/bin/python tools/bench_npi.py sizes        # hidden 64 / 128 / 256: training time and accuracy
@@ -101,6 +102,68 @@ def speed(args) -> None:
     with Clock() as c:
         ref = TASK.reference(problem, "recursive", record_states=False)
     print(f"  (the reference program alone: {len(ref)} steps in {c.wall:.2f} s)")
+
+
+def batch(args) -> None:
+    """Runs one at a time (`run`, as `evaluate` did before batching) against one batch (`run_batch`): seconds per
+    problem, and that both give the same results. 30 problems of 1,000-digit addition with the shipped recursive
+    and non-recursive models, and 30 of bubble sort at length 90 with a recursive model trained here."""
+    import gc
+
+    from npi_lib.batch import run_batch
+    from npi_lib.checkpoint import shipped_checkpoint
+    from npi_lib.task import get_task
+
+    bubblesort = get_task("bubblesort")
+    with Clock() as c:
+        bubble = train(bubblesort, "recursive", train_set="paper", seed=0).model
+    print(f"## batch ({load()}), torch threads = 1 unless said; CPU seconds per problem "
+          f"(recursive bubble sort trained in {c.wall:.0f} s)")
+    plan = [
+        ("addition", "recursive", shipped_checkpoint("addition", "recursive").model, TASK, 1000, 30),
+        ("addition", "non-recursive", shipped_checkpoint("addition", "non-recursive").model, TASK, 1000, 5),
+        ("bubblesort", "recursive", bubble, bubblesort, 90, 3),
+    ]
+    for name, formulation, model, task, size, n_alone in plan:
+        rng = random.Random(f"0:{size}")
+        problems = [task.random_problem(size, rng) for _ in range(args.per_size)]
+        step = model.fast_step()
+        run(step, task, problems[0], formulation)  # warm the step's input cache, as a batch finds it
+        with Clock() as alone_clock:
+            alone = [run(step, task, p, formulation) for p in problems[:n_alone]]
+        per_alone = alone_clock.cpu / n_alone
+        with Clock() as refs_clock:
+            limits = [step_limits_of(task, p, formulation) for p in problems]
+        rows = [("one at a time (run)", per_alone, alone_clock.wall / n_alone)]
+        variants = [
+            ("batch, limits from the references", {}),
+            ("batch, limits given (no references)", {"max_steps": [s for s, _ in limits], "max_depth": [d for _, d in limits]}),
+            ("batch, no tree of transitions", {"cache_size": 0, "max_steps": [s for s, _ in limits], "max_depth": [d for _, d in limits]}),
+            ("batch, 2 threads", {"threads": 2, "max_steps": [s for s, _ in limits], "max_depth": [d for _, d in limits]}),
+        ]
+        for label, options in variants:
+            gc.collect()
+            with Clock() as cl:
+                results = run_batch(step, task, problems, formulation, record_trace=False, **options)
+            same = all((a.output, a.steps, a.halted, a.reason, a.correct) == (b.output, b.steps, b.halted, b.reason, b.correct)
+                       for a, b in zip(alone, results))
+            if not same:
+                raise SystemExit(f"{name} {formulation}: {label} differs from the runs one at a time")
+            rows.append((label, cl.cpu / len(problems), cl.wall / len(problems)))
+        steps = sum(r.steps for r in results) / len(results)
+        right = sum(bool(r.correct) for r in results)
+        print(f"  {name} {formulation}, size {size}: {args.per_size} problems, {steps:,.0f} steps each, {right} right; "
+              f"one at a time measured on {n_alone}; the references alone {refs_clock.cpu / len(problems):.3f} s each")
+        for label, cpu, wall in rows:
+            print(f"    {label:<38} {cpu:7.3f} s CPU {wall:7.3f} s wall per problem   {per_alone / cpu:5.1f}x")
+            record(section="batch", task=name, formulation=formulation, size=size, variant=label, cpu=round(cpu, 4),
+                   wall=round(wall, 4), speedup=round(per_alone / cpu, 1), steps=round(steps))
+
+
+def step_limits_of(task, problem, formulation) -> tuple[int, int]:
+    from npi_lib.interpreter import step_limits
+
+    return step_limits(task.reference(problem, formulation, record_states=False))
 
 
 def check(args) -> None:
@@ -242,7 +305,7 @@ def ship(args) -> None:
         record(section="ship", file=path.name, kb=round(path.stat().st_size / 1000), epochs=r.epochs, wall=round(c.wall, 1))
 
 
-SECTIONS = {"targets": targets, "speed": speed, "check": check, "checktrain": checktrain, "sizes": sizes, "dedup": dedup, "replay": replay, "starved": starved,
+SECTIONS = {"targets": targets, "speed": speed, "batch": batch, "check": check, "checktrain": checktrain, "sizes": sizes, "dedup": dedup, "replay": replay, "starved": starved,
             "ship": ship}
 
 if __name__ == "__main__":
