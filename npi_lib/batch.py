@@ -54,6 +54,7 @@ from .interpreter import (
     _return,
     _spell,
     as_step_function,
+    limits_for,
     step_limits,
 )
 from .model import NPI, FastStep, StepFunction, stepping
@@ -155,9 +156,10 @@ def run_batch(
 
     def begin(i: int, problem: Any) -> _Run:
         reference = None
-        if steps_limits[i] is None or depth_limits[i] is None or references:
+        if references:
             reference = task.reference(problem, formulation, record_states=False)
-            limit_steps, limit_depth = step_limits(reference)
+        if steps_limits[i] is None or depth_limits[i] is None:
+            limit_steps, limit_depth = step_limits(reference) if reference else limits_for(task, problem, formulation)
             steps_limits[i] = limit_steps if steps_limits[i] is None else steps_limits[i]
             depth_limits[i] = limit_depth if depth_limits[i] is None else depth_limits[i]
         env = task.make_env(problem)

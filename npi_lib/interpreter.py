@@ -231,6 +231,18 @@ def step_limits(reference: Trace) -> tuple[int, int]:
     return 4 * len(reference) + 100, 4 * depth + 100
 
 
+def limits_for(task: Task, problem: Any, formulation: str | None = None) -> tuple[int, int]:
+    """`step_limits` of the reference run of `problem`, from its counts alone (`Task.reference_size`):
+    the same numbers, without recording the trace.
+
+    >>> from npi_lib.addition import TASK
+    >>> limits_for(TASK, (96, 125))
+    (232, 116)
+    """
+    steps, depth = task.reference_size(problem, formulation)
+    return 4 * steps + 100, 4 * depth + 100
+
+
 def as_step_function(model: NPI | StepFunction) -> StepFunction:
     """The step function that runs `model`: an `NPI`'s `fast_step()`, or `model` itself if it is one.
 

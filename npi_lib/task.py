@@ -208,6 +208,12 @@ class Task:
         env = self.make_env(problem)
         return Tracer(env, self.name, record_states=record_states).run(prog), env
 
+    def reference_size(self, problem: Any, formulation: str | None = None) -> tuple[int, int]:
+        """(steps, deepest frame) of the reference run on `problem`, counted without recording a trace."""
+        from .trace import StepCounter
+
+        return StepCounter(self.make_env(problem)).count(self.reference_programs[self.formulation(formulation)])
+
     def reference(self, problem: Any, formulation: str | None = None, record_states: bool = True) -> Trace:
         """The reference trace of one problem."""
         return self.traced(problem, formulation, record_states)[0]

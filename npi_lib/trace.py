@@ -383,5 +383,43 @@ class Tracer:
             )
 
 
+class StepCounter(Tracer):
+    """Runs a reference program only to count its steps and its deepest frame, recording nothing: what the
+    step limits of a neural run need (`npi_lib.interpreter.limits_for`), at a fraction of a trace's cost.
+
+        >>> from npi_lib.addition import TASK
+        >>> StepCounter(TASK.make_env((96, 125))).count(TASK.reference_programs["recursive"])
+        (33, 4)
+
+    The counts equal `len(trace)` and the deepest `trace.walk()` depth of the same run (tests/test_trace.py).
+    """
+
+    def __init__(self, env: Environment, max_steps: int = 10_000_000, max_depth: int = 100_000):
+        super().__init__(env, max_steps=max_steps, max_depth=max_depth, record_states=False)
+        self.depth = 0
+
+    def count(self, prog: Callable, *args: int) -> tuple[int, int]:
+        """(steps, depth) of the run of `prog(*args)` from the environment's current state."""
+        self._frames = [[]]
+        self._run_body(prog, args)
+        return self.n_steps, self.depth
+
+    def act(self, name: str, *args: int, ret: bool = False) -> None:
+        self._count()
+        self.depth = max(self.depth, len(self._frames))
+        self.env.apply(name, pad_args(args))
+
+    def call(self, prog: Callable, *args: int, ret: bool = False) -> None:
+        self._count()
+        self.depth = max(self.depth, len(self._frames))
+        if len(self._frames) >= self.max_depth:
+            raise TraceLimitError(f"call depth passed {self.max_depth} while calling {_name(prog)}: runaway recursion?")
+        self._frames.append([])
+        try:
+            self._run_body(prog, args)
+        finally:
+            self._frames.pop()
+
+
 def _name(prog: Callable) -> str:
     return getattr(prog, "program_name", getattr(prog, "__name__", str(prog)))

@@ -159,3 +159,22 @@ def test_format_tree_indents_and_marks_returns():
     assert format_tree(Trace(root)) == "A\n  B(1, 2, 0)\n  C  ⏎\n    D  ⏎"
     assert format_tree(Trace(root), max_lines=2).endswith("(2 more steps)")
     assert len(Trace(root)) == 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["addition", "bubblesort", "bubblesort-compare", "toposort", "quicksort"]),
+       st.integers(1, 12), st.integers(0, 10**6), st.data())
+def test_the_step_counter_counts_what_the_trace_records(name, size, seed, data):
+    """StepCounter's (steps, depth) equal the recorded trace's length and deepest walk depth, every formulation."""
+    import random
+
+    from npi_lib.task import get_task
+    from npi_lib.trace import StepCounter
+
+    task = get_task(name)
+    problem = task.random_problem(size, random.Random(seed))
+    formulation = data.draw(st.sampled_from(task.formulations))
+    trace = task.reference(problem, formulation, record_states=False)
+    counted = StepCounter(task.make_env(problem)).count(task.reference_programs[formulation])
+    assert counted == (len(trace), max(d for d, _ in trace.walk()))
+    assert task.reference_size(problem, formulation) == counted
