@@ -813,3 +813,133 @@ def unseen_frames_reference(task: Any, problem: Any, training_problems: Sequence
 
     seen = set().union(*map(frame_inputs, training_problems))
     return dict(Counter(program for program, _, _ in frame_inputs(problem) - seen))
+
+
+# ---- lesson 06: bubblesort
+def compare_observation_reference(values: Sequence[Any], i1: int, i2: int, i3: int) -> tuple[int, ...]:
+    """Lesson 06, exercise 3, kept here so that the notebook does not show the answer: what the comparison-bit
+    encoder shows for the row `# values #` with the pointers on cells i1, i2, i3 (0 and len(values) + 1 are
+    the start and end tokens), read off the library's environment.
+
+    >>> compare_observation_reference(["b", "a"], 1, 2, 1)
+    (0, 1, 1, 0)
+    """
+    from .bubblesort import BubbleArray  # lazy: keeps this module light
+
+    env = BubbleArray(tuple(values), compare=True)
+    env.i1, env.i2, env.i3 = i1, i2, i3
+    return env.observe()
+
+
+def compswap_observations_compare() -> set[tuple[int, ...]]:
+    """Every observation at which COMPSWAP starts under the comparison-bit encoder, met in the reference
+    traces of every order of up to 4 values, ties included (lesson 06, exercise 4: computed here, so that
+    the notebook's check call does not show it).
+
+    >>> len(compswap_observations_compare())
+    3
+    """
+    import itertools
+
+    from .bubblesort import TASK_COMPARE
+    from .trace import frames
+
+    seen = set()
+    for n in range(1, 5):
+        for values in itertools.product(range(n), repeat=n):
+            for formulation in TASK_COMPARE.formulations:
+                trace = TASK_COMPARE.reference(values, formulation, record_states=False)
+                seen |= {f.steps[0].obs for f in frames(trace) if f.program == "COMPSWAP"}
+    return seen
+
+
+def check_compswap_observations(exercise: str, student: Callable[[], Any]) -> CheckResult:
+    """Lesson 06, exercise 4: the set of observations (4-tuples of bits) at which COMPSWAP can start under the
+    comparison-bit encoder; the hint names what a wrong set misses or has too many of.
+
+    >>> r = check_compswap_observations("ex", lambda: {(0, 1, 1, 0), (1, 1, 1, 0)})
+    ❌ ex: you returned {(0, 1, 1, 0), (1, 1, 1, 0)}, expected a set of 3 observations. Missing: the first comparison of a pass, where i1 is still on the start token (BUBBLE's PTR(i2, RIGHT) put i2 on Q[1]).
+    """
+    expected = compswap_observations_compare()
+    fallback = lambda: expected  # noqa: E731
+    got, stop = _student_answer(exercise, student, fallback, (), "your answer")
+    if stop is not None:
+        return stop
+    try:
+        got = {tuple(int(bit) for bit in obs) for obs in got}
+    except (TypeError, ValueError):
+        return _report(exercise, False, False, f"you returned {_short(got)}; return a set of 4-tuples of bits, "
+                       "like {(1, 1, 1, 0)}.", fallback)
+    if got == expected:
+        return _report(exercise, True, False, f"all {len(expected)} observations, and nothing else.", student)
+    why = []
+    for obs in sorted(got - expected):
+        if len(obs) != 4:
+            why.append(f"{obs} has {len(obs)} bits: (Q[i1] <= Q[i2], i1 on a value, i2 on a value, i3 == length)")
+        elif obs[3] == 1:
+            why.append(f"{obs}: no pass runs once i3 == length, so COMPSWAP never sees that bit set")
+        elif obs[2] == 0:
+            why.append(f"{obs}: BSTEP stops as soon as i2 leaves the values, before calling COMPSWAP")
+        elif obs[1] == 0 and obs[0] == 0:
+            why.append(f"{obs}: the start token counts as smaller than every value")
+        else:
+            why.append(f"{obs} cannot happen")
+    for obs in sorted(expected - got):
+        if obs[1] == 0:
+            why.append("Missing: the first comparison of a pass, where i1 is still on the start token "
+                       "(BUBBLE's PTR(i2, RIGHT) put i2 on Q[1])")
+        else:
+            why.append(f"Missing: {obs}, two values {'in order' if obs[0] else 'out of order'}")
+    shown = "{" + ", ".join(map(str, sorted(got))) + "}"
+    return _report(exercise, False, False, f"you returned {_short(shown)[1:-1]}, expected a set of {len(expected)} "
+                   f"observations. {'; '.join(why)}.", fallback)
+
+
+def dropped_pairs_report(model: Any, dropped: Iterable[tuple[int, int]], tests: Sequence[tuple[int, ...]]) -> str:
+    """Lesson 06, exercise 5: what a recursive digit model trained without the two-digit arrays `dropped` does
+    on the arrays `tests`: how its failures split between the arrays whose sort makes COMPSWAP compare a
+    dropped pair and the others, and what that shows.
+
+    >>> from npi_lib.checkpoint import shipped_checkpoint
+    >>> print(dropped_pairs_report(shipped_checkpoint("bubblesort").model, [], [(3, 1, 2)]))
+    You left nothing out: this is the paper's set, and 1 of 1 arrays come out sorted.
+    """
+    from .bubblesort import TASK, compswap_pairs
+    from .interpreter import run
+    from .trace import first_difference, frames
+
+    dropped = set(dropped)
+    results = [run(model, TASK, p, "recursive") for p in tests]
+    if not dropped:
+        return f"You left nothing out: this is the paper's set, and {sum(r.correct for r in results)} of " \
+               f"{len(tests)} arrays come out sorted."
+    meets = [bool(compswap_pairs([p]) & dropped) for p in tests]
+    fail_in = sum(m and not r.correct for m, r in zip(meets, results))
+    fail_out = sum(not m and not r.correct for m, r in zip(meets, results))
+    told = (f"Arrays whose sort compares a pair you left out: {fail_in} of {sum(meets)} fail; the other arrays: "
+            f"{fail_out} of {len(tests) - sum(meets)} fail. ")
+    if fail_in == fail_out == 0:
+        return told + ("The network filled the gap from its neighbours: the other pairs with the same digits taught "
+                       "it enough of the order. Nothing guaranteed that; leave out more pairs and it stops.")
+    if fail_out == 0:
+        return told + ("Every failure is an array that makes COMPSWAP decide on a pair it never saw decided: what "
+                       "the training set did not show, the network guesses, and here it guessed wrong. Arrays that "
+                       "never meet those pairs are sorted, at any length: recursion cannot invent a comparison, but "
+                       "it carries every comparison it was shown to any array.")
+    r = next(r for m, r in zip(meets, results) if not m and not r.correct)
+    at = first_difference(r.reference, r.trace)
+    program = _frame_of_step(r.reference, at) if at is not None else "no"
+    return told + (f"Some failures never meet a missing pair: the first difference of one of them is in a "
+                   f"{program} frame. Leaving arrays out removes more than COMPSWAP's decisions: every frame of "
+                   f"their traces, such as BUBBLESORT's after a pass, which the other arrays may not show alike.")
+
+
+def _frame_of_step(trace: Any, index: int) -> str:
+    """The program of the frame that makes step `index` (numbered as `Trace.walk` numbers them)."""
+    open_calls: list[str] = []
+    for k, (depth, step) in enumerate(trace.walk()):
+        del open_calls[depth:]
+        if k == index:
+            return open_calls[-1] if open_calls else step.name
+        open_calls.append(step.name)
+    raise ValueError(f"the trace has no step {index}")
