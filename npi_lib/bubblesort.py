@@ -1,5 +1,5 @@
 """Bubble sort on one row of values (Cai, Shin & Song 2017 §4.2, after Reed & de Freitas 2016 §4.3).
-A first look in lesson 02 (section 7); the details in docs/drafts/bubblesort.py.
+A first look in lesson 02 (section 7); the network learns it in lesson 06 (notebooks/06_bubble_sort.ipynb).
 
 The array Q lives in cells 1..N of a row whose cells 0 and N+1 hold the start/end token. Three pointers
 walk the row: i1 and i2 compare and swap neighbours, i3 counts the passes. Two encoders show it to the NPI,
@@ -27,7 +27,7 @@ so this module exports two tasks:
     ... (71 more steps)
 
 Choices where the papers are silent
-(explained in docs/drafts/bubblesort.py, tested in tests/test_bubblesort.py):
+(explained in lesson 06, sections 1-2, tested in tests/test_bubblesort.py):
 - Pointers are cell indices 0..N+1 and are clamped: PTR never leaves the row, a move past an end leaves
   the pointer where it is. i1 = i2 = 0 (the start token) and i3 = 1 (the first value) at the start.
 - A pass: BUBBLE's PTR(i2, RIGHT) separates i1 and i2 (i1 = 0, i2 = 1); each BSTEP compares Q[i1] with

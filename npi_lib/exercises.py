@@ -292,7 +292,7 @@ def check_program(
     max_depth: int = 1_000,
 ) -> CheckResult:
     """Check a reference program written by the student, a function `PROG(t, env)` that records its steps
-    with `t.act` and `t.call` (docs/drafts/bubblesort.py uses it): run it and `reference` on fresh
+    with `t.act` and `t.call` (lesson 06 uses it): run it and `reference` on fresh
     environments and compare the traces step by step (name, arguments, return flag, nesting), then the
     environments they leave.
 
@@ -816,51 +816,51 @@ def unseen_frames_reference(task: Any, problem: Any, training_problems: Sequence
 
 
 # ---- lesson 06: bubblesort
-def compare_observation_reference(values: Sequence[Any], i1: int, i2: int, i3: int) -> tuple[int, ...]:
+def compare_observation_reference(task: Any, values: Sequence[Any], i1: int, i2: int, i3: int) -> tuple[int, ...]:
     """Lesson 06, exercise 3, kept here so that the notebook does not show the answer: what the comparison-bit
-    encoder shows for the row `# values #` with the pointers on cells i1, i2, i3 (0 and len(values) + 1 are
-    the start and end tokens), read off the library's environment.
+    encoder of `task` shows for the row `# values #` with the pointers on cells i1, i2, i3 (0 and
+    len(values) + 1 are the start and end tokens), read off the task's environment.
 
-    >>> compare_observation_reference(["b", "a"], 1, 2, 1)
+    >>> from npi_lib.bubblesort import TASK_COMPARE
+    >>> compare_observation_reference(TASK_COMPARE, ["b", "a"], 1, 2, 1)
     (0, 1, 1, 0)
     """
-    from .bubblesort import BubbleArray  # lazy: keeps this module light
-
-    env = BubbleArray(tuple(values), compare=True)
+    env = task.make_env(task.parse_input(list(values)))
     env.i1, env.i2, env.i3 = i1, i2, i3
     return env.observe()
 
 
-def compswap_observations_compare() -> set[tuple[int, ...]]:
-    """Every observation at which COMPSWAP starts under the comparison-bit encoder, met in the reference
+def compswap_observations_compare(task: Any) -> set[tuple[int, ...]]:
+    """Every observation at which COMPSWAP starts under the comparison-bit encoder `task`, met in the reference
     traces of every order of up to 4 values, ties included (lesson 06, exercise 4: computed here, so that
     the notebook's check call does not show it).
 
-    >>> len(compswap_observations_compare())
+    >>> from npi_lib.bubblesort import TASK_COMPARE
+    >>> len(compswap_observations_compare(TASK_COMPARE))
     3
     """
     import itertools
 
-    from .bubblesort import TASK_COMPARE
     from .trace import frames
 
     seen = set()
     for n in range(1, 5):
         for values in itertools.product(range(n), repeat=n):
-            for formulation in TASK_COMPARE.formulations:
-                trace = TASK_COMPARE.reference(values, formulation, record_states=False)
+            for formulation in task.formulations:
+                trace = task.reference(values, formulation, record_states=False)
                 seen |= {f.steps[0].obs for f in frames(trace) if f.program == "COMPSWAP"}
     return seen
 
 
-def check_compswap_observations(exercise: str, student: Callable[[], Any]) -> CheckResult:
+def check_compswap_observations(exercise: str, student: Callable[[], Any], task: Any) -> CheckResult:
     """Lesson 06, exercise 4: the set of observations (4-tuples of bits) at which COMPSWAP can start under the
-    comparison-bit encoder; the hint names what a wrong set misses or has too many of.
+    comparison-bit encoder `task`; the hint names what a wrong set misses or has too many of.
 
-    >>> r = check_compswap_observations("ex", lambda: {(0, 1, 1, 0), (1, 1, 1, 0)})
+    >>> from npi_lib.bubblesort import TASK_COMPARE
+    >>> r = check_compswap_observations("ex", lambda: {(0, 1, 1, 0), (1, 1, 1, 0)}, TASK_COMPARE)
     ❌ ex: you returned {(0, 1, 1, 0), (1, 1, 1, 0)}, expected a set of 3 observations. Missing: the first comparison of a pass, where i1 is still on the start token (BUBBLE's PTR(i2, RIGHT) put i2 on Q[1]).
     """
-    expected = compswap_observations_compare()
+    expected = compswap_observations_compare(task)
     fallback = lambda: expected  # noqa: E731
     got, stop = _student_answer(exercise, student, fallback, (), "your answer")
     if stop is not None:
@@ -895,25 +895,29 @@ def check_compswap_observations(exercise: str, student: Callable[[], Any]) -> Ch
                    f"observations. {'; '.join(why)}.", fallback)
 
 
-def dropped_pairs_report(model: Any, dropped: Iterable[tuple[int, int]], tests: Sequence[tuple[int, ...]]) -> str:
-    """Lesson 06, exercise 5: what a recursive digit model trained without the two-digit arrays `dropped` does
-    on the arrays `tests`: how its failures split between the arrays whose sort makes COMPSWAP compare a
-    dropped pair and the others, and what that shows.
+def dropped_pairs_report(task: Any, model: Any, dropped: Iterable[tuple[int, int]], tests: Sequence[Any]) -> str:
+    """Lesson 06, exercise 5: what a recursive model of the digit bubble sort `task` trained without the
+    two-digit arrays `dropped` does on the arrays `tests`: how its failures split between the arrays whose
+    sort makes COMPSWAP compare a dropped pair and the others, and what that shows.
 
+    >>> from npi_lib.bubblesort import TASK
     >>> from npi_lib.checkpoint import shipped_checkpoint
-    >>> print(dropped_pairs_report(shipped_checkpoint("bubblesort").model, [], [(3, 1, 2)]))
+    >>> print(dropped_pairs_report(TASK, shipped_checkpoint("bubblesort").model, [], [(3, 1, 2)]))
     You left nothing out: this is the paper's set, and 1 of 1 arrays come out sorted.
     """
-    from .bubblesort import TASK, compswap_pairs
     from .interpreter import run
     from .trace import first_difference, frames
 
+    def compswap_pairs(problem: Any) -> set:  # the (Q[i1], Q[i2]) cells at which COMPSWAP decides
+        trace = task.reference(problem, "recursive", record_states=False)
+        return {f.steps[0].obs[:2] for f in frames(trace) if f.program == "COMPSWAP"}
+
     dropped = set(dropped)
-    results = [run(model, TASK, p, "recursive") for p in tests]
+    results = [run(model, task, p, "recursive") for p in tests]
     if not dropped:
         return f"You left nothing out: this is the paper's set, and {sum(r.correct for r in results)} of " \
                f"{len(tests)} arrays come out sorted."
-    meets = [bool(compswap_pairs([p]) & dropped) for p in tests]
+    meets = [bool(compswap_pairs(p) & dropped) for p in tests]
     fail_in = sum(m and not r.correct for m, r in zip(meets, results))
     fail_out = sum(not m and not r.correct for m, r in zip(meets, results))
     told = (f"Arrays whose sort compares a pair you left out: {fail_in} of {sum(meets)} fail; the other arrays: "
@@ -931,7 +935,7 @@ def dropped_pairs_report(model: Any, dropped: Iterable[tuple[int, int]], tests: 
     program = _frame_of_step(r.reference, at) if at is not None else "no"
     return told + (f"Some failures never meet a missing pair: the first difference of one of them is in a "
                    f"{program} frame. Leaving arrays out removes more than COMPSWAP's decisions: every frame of "
-                   f"their traces, such as BUBBLESORT's after a pass, which the other arrays may not show alike.")
+                   f"their traces, and that {program} frame may be one the other arrays do not show alike.")
 
 
 def _frame_of_step(trace: Any, index: int) -> str:
