@@ -927,9 +927,9 @@ def dropped_pairs_report(task: Any, model: Any, dropped: Iterable[tuple[int, int
                        "it enough of the order. Nothing guaranteed that; leave out more pairs and it stops.")
     if fail_out == 0:
         return told + ("Every failure is an array that makes COMPSWAP decide on a pair it never saw decided: what "
-                       "the training set did not show, the network guesses, and here it guessed wrong. Arrays that "
-                       "never meet those pairs are sorted, at any length: recursion cannot invent a comparison, but "
-                       "it carries every comparison it was shown to any array.")
+                       "the training set did not show, the network guesses, and here it guessed wrong. The arrays "
+                       "that never meet those pairs come out sorted: recursion cannot invent a comparison, but it "
+                       "carries the comparisons it was shown to longer arrays.")
     r = next(r for m, r in zip(meets, results) if not m and not r.correct)
     at = first_difference(r.reference, r.trace)
     program = _frame_of_step(r.reference, at) if at is not None else "no"

@@ -267,7 +267,7 @@ report = evaluate_shipped("bubblesort", per_size=10, max_size=20)
 show_table(report)
 
 # %%
-ax = plot_paper_comparison(report, task.results, train_sizes=[1, 2])
+ax = plot_paper_comparison(report, task.results, train_sizes=[2, 2])
 ax.set_xlabel("array length")
 ax.set_title("bubble sort, digit encoder: ours (lines) and the paper's Table 1 (squares)", fontsize=10)
 plt.show()
@@ -599,10 +599,13 @@ ex5 = check_run("Exercise 5", {"training arrays": len(set(paper_set) - set(MY_DR
 #    shorter: the exit observation comes at an earlier step, with an LSTM state the network never left the
 #    loop from. Training never showed an early exit; whether the network takes it depends on the seed.
 #    </details>
-# 5. With `MY_DROPPED` = every (9, b), arrays that never make `COMPSWAP` compare a 9 with a smaller digit
-#    are sorted at any length. Why "at any length"? <details><summary>Answer</summary>Their sort is made of
-#    recursive frames of at most three steps, each of which the training shows (lesson 05's argument): the
-#    run of a longer array is just more of the same frames.</details>
+# 5. With `MY_DROPPED` = every (9, b), the arrays that never make `COMPSWAP` compare a 9 with a smaller
+#    digit came out sorted. What would it take to be sure of that at every length, and why is that a finite
+#    check? <details><summary>Answer</summary>The network must be right on every frame such a sort can
+#    contain, teacher-forced from h = 0 (lesson 05). The recursive frames have at most three steps and see
+#    one or two cells each, so there are finitely many of them, whatever the length; a longer array is just
+#    more of the same frames. The test arrays only sample them: the deep dive shows a frame the paper's set
+#    never shows.</details>
 #
 # ## Summary
 #
@@ -618,8 +621,8 @@ ex5 = check_run("Exercise 5", {"training arrays": len(set(paper_set) - set(MY_DR
 #   arrays, sorts everything tried.
 # - Its loop model fails on arrays shorter *and* longer than the training ones: the same loop-exit story
 #   from the other side, and a lottery over seeds, as the paper's 100% and our 0% at lengths 2-4 show.
-# - A comparison the training set never shows is outside what any model can be expected to know; the
-#   recursive model carries every comparison it was shown to arrays of any length.
+# - A comparison the training set never shows is outside what any model can be expected to know: leave
+#   pairs out, and the arrays that fail are those whose sort meets them.
 #
 # ## Further reading
 #
