@@ -1,5 +1,5 @@
 """Bubble sort on one row of values (Cai, Shin & Song 2017 §4.2, after Reed & de Freitas 2016 §4.3).
-A first look in lesson 02 (section 7); the details in docs/drafts/bubblesort.py.
+A first look in lesson 02 (section 7); the network learns it in lesson 06 (notebooks/06_bubble_sort.ipynb).
 
 The array Q lives in cells 1..N of a row whose cells 0 and N+1 hold the start/end token. Three pointers
 walk the row: i1 and i2 compare and swap neighbours, i3 counts the passes. Two encoders show it to the NPI,
@@ -8,7 +8,8 @@ so this module exports two tasks:
 - `TASK` ("bubblesort", CAI Table 1): `(Q[i1], Q[i2], i3 == length)`, a cell being a digit 0-9 or the
   token EDGE = 10, so obs_sizes (11, 11, 2).
 - `TASK_COMPARE` ("bubblesort-compare", CAI A.6): `(Q[i1] <= Q[i2], 1 <= i1 <= length, 1 <= i2 <= length,
-  i3 == length)`, four bits. It never sees a value, only an order, so it sorts any integers.
+  i3 == length)`, four bits. It never sees a value, only an order, so it sorts any values that
+  can be compared: integers, floats, strings (`parse_input_compare`).
 
     >>> trace = reference((3, 1, 2), "recursive")
     >>> TASK.output(run_reference((3, 1, 2), "recursive"))
@@ -26,7 +27,7 @@ so this module exports two tasks:
     ... (71 more steps)
 
 Choices where the papers are silent
-(explained in docs/drafts/bubblesort.py, tested in tests/test_bubblesort.py):
+(explained in lesson 06, sections 1-2, tested in tests/test_bubblesort.py):
 - Pointers are cell indices 0..N+1 and are clamped: PTR never leaves the row, a move past an end leaves
   the pointer where it is. i1 = i2 = 0 (the start token) and i3 = 1 (the first value) at the start.
 - A pass: BUBBLE's PTR(i2, RIGHT) separates i1 and i2 (i1 = 0, i2 = 1); each BSTEP compares Q[i1] with
@@ -73,6 +74,7 @@ from .errors import ActionError, ProblemError
 from .task import Experiment, PaperResults, Probe, Task
 from .trace import Tracer, frames, program
 
+Value = int | float | str  # what the comparison encoder sorts; the digit encoder only 0-9
 I1, I2, I3 = 1, 2, 3  # pointer numbers, as the paper writes them: PTR(1, LEFT), SWAP(1, 2)
 POINTER_NAMES = {I1: "i1", I2: "i2", I3: "i3"}
 LEFT, RIGHT = 0, 1
@@ -91,29 +93,54 @@ def parse_input(value: object) -> tuple[int, ...]:
     >>> parse_input([3, 1, 2])
     (3, 1, 2)
     """
-    values = parse_input_compare(value)
+    values = _array(value)
     for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ProblemError(f"value at index {i} is {v!r}, not an integer: the digit encoder sorts digits 0-9; "
+                               "the comparison encoder (task 'bubblesort-compare') sorts numbers or strings")
         if not 0 <= v <= 9:
             raise ProblemError(
                 f"value at index {i} is {v}, outside 0-9: the digit encoder sees one digit per cell; "
-                "the comparison encoder (task 'bubblesort-compare') accepts any integers"
+                "the comparison encoder (task 'bubblesort-compare') accepts any integers, floats or strings"
             )
     return values
 
 
-def parse_input_compare(value: object) -> tuple[int, ...]:
-    """Validate an array of any integers (a JSON list) for the comparison encoder.
+def parse_input_compare(value: object) -> tuple[Value, ...]:
+    """Validate an array for the comparison encoder (a JSON list): numbers (integers and floats, not NaN)
+    or strings, all of one kind, so that any two values can be compared.
 
-    >>> parse_input_compare([-5, 120, 7])
-    (-5, 120, 7)
+    >>> parse_input_compare([-5, 120, 7]), parse_input_compare([2.5, -1, 1e9]), parse_input_compare(["b", "a"])
+    ((-5, 120, 7), (2.5, -1, 1000000000.0), ('b', 'a'))
+    >>> parse_input_compare([3, "a"])
+    Traceback (most recent call last):
+    ...
+    npi_lib.errors.ProblemError: value at index 1 is 'a', a string, but the value at index 0 is 3, a number: give all numbers or all strings, so that any two values can be compared
     """
+    values = _array(value)
+    kinds = []
+    for i, v in enumerate(values):
+        if isinstance(v, str):
+            kinds.append("a string")
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            if v != v:  # NaN is neither smaller, equal nor larger than anything: no order to sort by
+                raise ProblemError(f"value at index {i} is NaN, which compares with nothing; give a number")
+            kinds.append("a number")
+        else:
+            raise ProblemError(f"value at index {i} is {v!r}, not an integer, float or string: the comparison "
+                               "encoder sorts numbers or strings")
+        if kinds[i] != kinds[0]:
+            raise ProblemError(f"value at index {i} is {v!r}, {kinds[i]}, but the value at index 0 is {values[0]!r}, "
+                               f"{kinds[0]}: give all numbers or all strings, so that any two values can be compared")
+    return values
+
+
+def _array(value: object) -> tuple:
     if not isinstance(value, (list, tuple)):
-        raise ProblemError(f"bubble sort takes a list of integers like [3, 1, 2]; got {value!r}")
+        raise ProblemError(f"bubble sort takes a list of integers like [3, 1, 2] (the comparison encoder also "
+                           f"floats or strings); got {value!r}")
     if not value:
         raise ProblemError("the array is empty; give at least one value, like [3, 1, 2]")
-    for i, v in enumerate(value):
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ProblemError(f"value at index {i} is {v!r}, not an integer: bubble sort sorts whole numbers")
     return tuple(value)
 
 
@@ -133,7 +160,7 @@ def random_problem(size: int, rng: random.Random) -> tuple[int, ...]:
 class ArrayState:
     """A snapshot of the row: the values Q[1..N] and the three pointers as cell indices 0..N+1."""
 
-    values: tuple[int, ...]
+    values: tuple[Value, ...]
     i1: int
     i2: int
     i3: int
@@ -169,7 +196,7 @@ class BubbleArray:
         (1, 0, 0, 0)
     """
 
-    def __init__(self, values: tuple[int, ...] | list[int], compare: bool = False):
+    def __init__(self, values: tuple[Value, ...] | list[Value], compare: bool = False):
         self.compare = compare
         self.values = list(parse_input_compare(values) if compare else parse_input(values))
         self.length = len(self.values)
@@ -180,18 +207,19 @@ class BubbleArray:
 
     def observe(self) -> tuple[int, ...]:
         if self.compare:
-            le = self._rank(self.i1) <= self._rank(self.i2)
+            le = self._place(self.i1) <= self._place(self.i2)
             return (int(le), int(self.on_value(self.i1)), int(self.on_value(self.i2)), int(self.i3 == self.length))
         return (self._cell(self.i1), self._cell(self.i2), int(self.i3 == self.length))
 
     def _cell(self, i: int) -> int:
         return self.values[i - 1] if self.on_value(i) else EDGE
 
-    def _rank(self, i: int) -> float:
-        # the start token is below every value and the end token above: the bit stays defined off the array
+    def _place(self, i: int) -> tuple:
+        # the start token below every value and the end token above: the bit stays defined off the array,
+        # and values of any one kind (numbers or strings) are only ever compared with each other
         if self.on_value(i):
-            return self.values[i - 1]
-        return float("-inf") if i == 0 else float("inf")
+            return (1, self.values[i - 1])
+        return (0,) if i == 0 else (2,)
 
     def apply(self, name: str, args: tuple[int, ...]) -> None:
         """Run a primitive: PTR(pointer, direction), SWAP(1, 2) or NOP."""
@@ -218,7 +246,7 @@ class BubbleArray:
     def snapshot(self) -> ArrayState:
         return ArrayState(tuple(self.values), self.i1, self.i2, self.i3)
 
-    def output(self) -> list[int]:
+    def output(self) -> list[Value]:
         return list(self.values)
 
 
@@ -528,7 +556,7 @@ TASK_COMPARE = replace(
     make_env=partial(BubbleArray, compare=True),
     parse_input=parse_input_compare,
     training_set=training_set_compare,
-    input_help="any integers",
+    input_help="numbers or strings, all of one kind",
     results=RESULTS_COMPARE,
     observation_fields=("Q[i1]<=Q[i2]", "i1 on value", "i2 on value", "i3==length"),
 )

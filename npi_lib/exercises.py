@@ -292,7 +292,7 @@ def check_program(
     max_depth: int = 1_000,
 ) -> CheckResult:
     """Check a reference program written by the student, a function `PROG(t, env)` that records its steps
-    with `t.act` and `t.call` (docs/drafts/bubblesort.py uses it): run it and `reference` on fresh
+    with `t.act` and `t.call` (lesson 06 uses it): run it and `reference` on fresh
     environments and compare the traces step by step (name, arguments, return flag, nesting), then the
     environments they leave.
 
@@ -877,3 +877,137 @@ def state_only_steps_reference(frame: Any) -> list[int]:
 
     return [t for t, step in enumerate(frame.steps)
             if any(s.obs == step.obs and decision(s) != decision(step) for s in frame.steps[:t])]
+
+
+# ---- lesson 06: bubblesort
+def compare_observation_reference(task: Any, values: Sequence[Any], i1: int, i2: int, i3: int) -> tuple[int, ...]:
+    """Lesson 06, exercise 3, kept here so that the notebook does not show the answer: what the comparison-bit
+    encoder of `task` shows for the row `# values #` with the pointers on cells i1, i2, i3 (0 and
+    len(values) + 1 are the start and end tokens), read off the task's environment.
+
+    >>> from npi_lib.bubblesort import TASK_COMPARE
+    >>> compare_observation_reference(TASK_COMPARE, ["b", "a"], 1, 2, 1)
+    (0, 1, 1, 0)
+    """
+    env = task.make_env(task.parse_input(list(values)))
+    env.i1, env.i2, env.i3 = i1, i2, i3
+    return env.observe()
+
+
+def compswap_observations_compare(task: Any) -> set[tuple[int, ...]]:
+    """Every observation at which COMPSWAP starts under the comparison-bit encoder `task`, met in the reference
+    traces of every order of up to 4 values, ties included (lesson 06, exercise 4: computed here, so that
+    the notebook's check call does not show it).
+
+    >>> from npi_lib.bubblesort import TASK_COMPARE
+    >>> len(compswap_observations_compare(TASK_COMPARE))
+    3
+    """
+    import itertools
+
+    from .trace import frames
+
+    seen = set()
+    for n in range(1, 5):
+        for values in itertools.product(range(n), repeat=n):
+            for formulation in task.formulations:
+                trace = task.reference(values, formulation, record_states=False)
+                seen |= {f.steps[0].obs for f in frames(trace) if f.program == "COMPSWAP"}
+    return seen
+
+
+def check_compswap_observations(exercise: str, student: Callable[[], Any], task: Any) -> CheckResult:
+    """Lesson 06, exercise 4: the set of observations (4-tuples of bits) at which COMPSWAP can start under the
+    comparison-bit encoder `task`; the hint names what a wrong set misses or has too many of.
+
+    >>> from npi_lib.bubblesort import TASK_COMPARE
+    >>> r = check_compswap_observations("ex", lambda: {(0, 1, 1, 0), (1, 1, 1, 0)}, TASK_COMPARE)
+    ❌ ex: you returned {(0, 1, 1, 0), (1, 1, 1, 0)}, expected a set of 3 observations. Missing: the first comparison of a pass, where i1 is still on the start token (BUBBLE's PTR(i2, RIGHT) put i2 on Q[1]).
+    """
+    expected = compswap_observations_compare(task)
+    fallback = lambda: expected  # noqa: E731
+    got, stop = _student_answer(exercise, student, fallback, (), "your answer")
+    if stop is not None:
+        return stop
+    try:
+        got = {tuple(int(bit) for bit in obs) for obs in got}
+    except (TypeError, ValueError):
+        return _report(exercise, False, False, f"you returned {_short(got)}; return a set of 4-tuples of bits, "
+                       "like {(1, 1, 1, 0)}.", fallback)
+    if got == expected:
+        return _report(exercise, True, False, f"all {len(expected)} observations, and nothing else.", student)
+    why = []
+    for obs in sorted(got - expected):
+        if len(obs) != 4:
+            why.append(f"{obs} has {len(obs)} bits: (Q[i1] <= Q[i2], i1 on a value, i2 on a value, i3 == length)")
+        elif obs[3] == 1:
+            why.append(f"{obs}: no pass runs once i3 == length, so COMPSWAP never sees that bit set")
+        elif obs[2] == 0:
+            why.append(f"{obs}: BSTEP stops as soon as i2 leaves the values, before calling COMPSWAP")
+        elif obs[1] == 0 and obs[0] == 0:
+            why.append(f"{obs}: the start token counts as smaller than every value")
+        else:
+            why.append(f"{obs} cannot happen")
+    for obs in sorted(expected - got):
+        if obs[1] == 0:
+            why.append("Missing: the first comparison of a pass, where i1 is still on the start token "
+                       "(BUBBLE's PTR(i2, RIGHT) put i2 on Q[1])")
+        else:
+            why.append(f"Missing: {obs}, two values {'in order' if obs[0] else 'out of order'}")
+    shown = "{" + ", ".join(map(str, sorted(got))) + "}"
+    return _report(exercise, False, False, f"you returned {_short(shown)[1:-1]}, expected a set of {len(expected)} "
+                   f"observations. {'; '.join(why)}.", fallback)
+
+
+def dropped_pairs_report(task: Any, model: Any, dropped: Iterable[tuple[int, int]], tests: Sequence[Any]) -> str:
+    """Lesson 06, exercise 5: what a recursive model of the digit bubble sort `task` trained without the
+    two-digit arrays `dropped` does on the arrays `tests`: how its failures split between the arrays whose
+    sort makes COMPSWAP compare a dropped pair and the others, and what that shows.
+
+    >>> from npi_lib.bubblesort import TASK
+    >>> from npi_lib.checkpoint import shipped_checkpoint
+    >>> print(dropped_pairs_report(TASK, shipped_checkpoint("bubblesort").model, [], [(3, 1, 2)]))
+    You left nothing out: this is the paper's set, and 1 of 1 arrays come out sorted.
+    """
+    from .interpreter import run
+    from .trace import first_difference, frames
+
+    def compswap_pairs(problem: Any) -> set:  # the (Q[i1], Q[i2]) cells at which COMPSWAP decides
+        trace = task.reference(problem, "recursive", record_states=False)
+        return {f.steps[0].obs[:2] for f in frames(trace) if f.program == "COMPSWAP"}
+
+    dropped = set(dropped)
+    results = [run(model, task, p, "recursive") for p in tests]
+    if not dropped:
+        return f"You left nothing out: this is the paper's set, and {sum(r.correct for r in results)} of " \
+               f"{len(tests)} arrays come out sorted."
+    meets = [bool(compswap_pairs(p) & dropped) for p in tests]
+    fail_in = sum(m and not r.correct for m, r in zip(meets, results))
+    fail_out = sum(not m and not r.correct for m, r in zip(meets, results))
+    told = (f"Arrays whose sort compares a pair you left out: {fail_in} of {sum(meets)} fail; the other arrays: "
+            f"{fail_out} of {len(tests) - sum(meets)} fail. ")
+    if fail_in == fail_out == 0:
+        return told + ("The network filled the gap from its neighbours: the other pairs with the same digits taught "
+                       "it enough of the order. Nothing guaranteed that; leave out more pairs and it stops.")
+    if fail_out == 0:
+        return told + ("Every failure is an array that makes COMPSWAP decide on a pair it never saw decided: what "
+                       "the training set did not show, the network guesses, and here it guessed wrong. The arrays "
+                       "that never meet those pairs come out sorted: recursion cannot invent a comparison, but it "
+                       "carries the comparisons it was shown to longer arrays.")
+    r = next(r for m, r in zip(meets, results) if not m and not r.correct)
+    at = first_difference(r.reference, r.trace)
+    program = _frame_of_step(r.reference, at) if at is not None else "no"
+    return told + (f"Some failures never meet a missing pair: the first difference of one of them is in a "
+                   f"{program} frame. Leaving arrays out removes more than COMPSWAP's decisions: every frame of "
+                   f"their traces, and that {program} frame may be one the other arrays do not show alike.")
+
+
+def _frame_of_step(trace: Any, index: int) -> str:
+    """The program of the frame that makes step `index` (numbered as `Trace.walk` numbers them)."""
+    open_calls: list[str] = []
+    for k, (depth, step) in enumerate(trace.walk()):
+        del open_calls[depth:]
+        if k == index:
+            return open_calls[-1] if open_calls else step.name
+        open_calls.append(step.name)
+    raise ValueError(f"the trace has no step {index}")

@@ -266,11 +266,62 @@ def test_bad_arrays_are_rejected_with_a_reason(value, message):
         TASK.parse_input(value)
 
 
-def test_comparison_task_accepts_any_integers_but_only_integers():
+def test_comparison_task_accepts_any_integers_and_refuses_bools_and_non_lists():
     assert TASK_COMPARE.parse_input([10, -7, 10**30]) == (10, -7, 10**30)
     for value, message in (([], "empty"), ([1, False], "index 1 is False"), ("1", "list of integers")):
         with pytest.raises(ProblemError, match=message):
             TASK_COMPARE.parse_input(value)
+
+
+numbers = st.one_of(st.integers(-3, 3), st.integers(), st.floats(allow_nan=False))
+words = st.text(alphabet="abcAB é", max_size=4)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(st.one_of(st.lists(numbers, min_size=1, max_size=10), st.lists(words, min_size=1, max_size=10)),
+       st.sampled_from(FORMULATIONS))
+def test_comparison_encoder_sorts_floats_and_strings_like_python(values, formulation):
+    env = TASK_COMPARE.run_reference(TASK_COMPARE.parse_input(values), formulation)
+    assert TASK_COMPARE.output(env) == sorted(values)
+    assert TASK_COMPARE.check(tuple(values), TASK_COMPARE.output(env))
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(["fig", "kiwi", "pear", "apple", "Plum"]), min_size=1, max_size=8))
+def test_comparison_trace_depends_only_on_the_order_of_the_values(words_):
+    ranks = [sorted(set(words_)).index(w) for w in words_]  # the same order, as small integers
+    assert first_difference(TASK_COMPARE.reference(words_), TASK_COMPARE.reference(ranks)) is None
+
+
+def test_comparison_bit_puts_the_tokens_outside_strings_too():
+    env = BubbleArray(("b", "a"), compare=True)
+    assert env.observe() == (1, 0, 0, 0)  # start <= start
+    env.apply("PTR", (I2, RIGHT, 0))
+    assert env.observe() == (1, 0, 1, 0)  # start <= "b"
+    env.apply("PTR", (I1, RIGHT, 0))
+    env.apply("PTR", (I2, RIGHT, 0))
+    assert env.observe() == (0, 1, 1, 0)  # "b" > "a"
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ([3, "a"], r"index 1 is 'a', a string, but the value at index 0 is 3, a number: give all numbers or all strings"),
+        (["a", 2.5], r"index 1 is 2.5, a number, but the value at index 0 is 'a', a string"),
+        ([1.0, float("nan")], "index 1 is NaN, which compares with nothing"),
+        ([1, None], r"index 1 is None, not an integer, float or string"),
+        ([[1], [2]], r"index 0 is \[1\], not an integer, float or string"),
+        ([], "empty"),
+    ],
+)
+def test_comparison_task_refuses_values_that_cannot_all_be_compared(value, message):
+    with pytest.raises(ProblemError, match=message):
+        TASK_COMPARE.parse_input(value)
+
+
+def test_digit_task_points_strings_to_the_comparison_encoder():
+    with pytest.raises(ProblemError, match=r"index 0 is 'b', not an integer.*'bubblesort-compare'\) sorts numbers or strings"):
+        TASK.parse_input(["b", "a"])
 
 
 def test_environment_validates_its_array():

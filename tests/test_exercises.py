@@ -678,3 +678,94 @@ def test_lesson08_state_only_steps_are_repeated_observations_with_new_decisions(
     assert state_only_steps_reference(frame(((0,), "A", False), ((0,), "A", False), ((1,), "B", True))) == []
     assert state_only_steps_reference(frame(((0,), "A", False), ((0,), "B", False), ((0,), "A", False))) == [1, 2]
     assert state_only_steps_reference(frame()) == []
+
+
+# ---- lesson 06: bubblesort
+def test_lesson06_compare_observation_reference_matches_ranks_with_the_tokens_outside():
+    import random
+
+    from npi_lib.bubblesort import TASK_COMPARE
+    from npi_lib.exercises import compare_observation_reference
+
+    rng = random.Random(6)
+    for _ in range(200):
+        words = [rng.choice(["fig", "kiwi", "pear", "Plum", "é"]) for _ in range(rng.randint(1, 6))]
+        n = len(words)
+        i1, i2, i3 = rng.randint(0, n + 1), rng.randint(0, n + 1), rng.randint(1, n + 1)
+        # an independent oracle: the start token ranks below every value, the end token above
+        rank = [-1] + [sorted(set(words)).index(w) for w in words] + [len(words)]
+        expected = (int(rank[i1] <= rank[i2]), int(1 <= i1 <= n), int(1 <= i2 <= n), int(i3 == n))
+        assert compare_observation_reference(TASK_COMPARE, words, i1, i2, i3) == expected
+
+
+def test_lesson06_compswap_sees_the_same_three_observations_on_long_arrays():
+    import random
+
+    from npi_lib.bubblesort import TASK_COMPARE
+    from npi_lib.exercises import compswap_observations_compare
+    from npi_lib.trace import frames
+
+    rng = random.Random(0)
+    longer = set()
+    for _ in range(30):
+        values = [rng.uniform(-5, 5) for _ in range(rng.randint(5, 12))]
+        trace = TASK_COMPARE.reference(values, "recursive", record_states=False)
+        longer |= {f.steps[0].obs for f in frames(trace) if f.program == "COMPSWAP"}
+    assert compswap_observations_compare(TASK_COMPARE) == longer == {(1, 0, 1, 0), (1, 1, 1, 0), (0, 1, 1, 0)}
+
+
+def test_lesson06_compswap_check_explains_impossible_and_missing_observations(capsys):
+    from npi_lib.bubblesort import TASK_COMPARE
+    from npi_lib.exercises import check_compswap_observations
+
+    right = [(1, 0, 1, 0), [1, 1, 1, 0], (0, 1, 1, 0)]  # any iterable of bit sequences
+    assert check_compswap_observations("ex", lambda: right, TASK_COMPARE).passed
+    assert "all 3 observations" in capsys.readouterr().out
+    assert not check_compswap_observations("ex", lambda: {*map(tuple, right), (1, 1, 1, 1)}, TASK_COMPARE).passed
+    assert "no pass runs once i3 == length" in capsys.readouterr().out
+    assert not check_compswap_observations("ex", lambda: {*map(tuple, right), (1, 1, 0, 0)}, TASK_COMPARE).passed
+    assert "BSTEP stops as soon as i2 leaves the values" in capsys.readouterr().out
+    assert not check_compswap_observations("ex", lambda: {(0, 1, 1, 0)}, TASK_COMPARE).passed
+    out = capsys.readouterr().out
+    assert "the first comparison of a pass" in out and "Missing: (1, 1, 1, 0), two values in order" in out
+    assert not check_compswap_observations("ex", lambda: 3, TASK_COMPARE).passed
+    assert "return a set of 4-tuples of bits" in capsys.readouterr().out
+
+    def not_yet():
+        raise NotImplementedError()
+
+    result = check_compswap_observations("ex", not_yet, TASK_COMPARE)
+    assert result.fallback and len(result.use()) == 3
+
+
+def test_lesson06_dropped_pairs_report_splits_the_failures_by_the_pairs_compswap_meets():
+    import random
+
+    from npi_lib import bubblesort
+    from npi_lib.checkpoint import shipped_checkpoint
+    from npi_lib.exercises import dropped_pairs_report
+
+    model = shipped_checkpoint("bubblesort").model
+    step = model.fast_step()
+    compswap = bubblesort.TASK.program_id("COMPSWAP")
+
+    def never_swaps_9_before_0(obs, args, prog, state):  # the shipped model, wrong on one COMPSWAP decision
+        decision, state = step(obs, args, prog, state)
+        if prog == compswap and obs[:2] == (9, 0):
+            return (True, bubblesort.TASK.program_id("NOP"), (0, 0, 0)), state
+        return decision, state
+
+    rng = random.Random(1)
+    tests = [bubblesort.random_problem(5, rng) for _ in range(30)]
+    meets = sum(bool(bubblesort.compswap_pairs([p]) & {(9, 0)}) for p in tests)
+    assert 0 < meets < len(tests)
+    text = dropped_pairs_report(bubblesort.TASK, never_swaps_9_before_0, {(9, 0)}, tests)
+    assert f"left out: {meets} of {meets} fail; the other arrays: 0 of {len(tests) - meets} fail" in text
+    assert "Every failure is an array that makes COMPSWAP decide on a pair it never saw" in text
+    assert "filled the gap" in dropped_pairs_report(bubblesort.TASK, model, {(9, 0)}, tests)
+
+    def stops_at_once(obs, args, prog, state):
+        return (True, bubblesort.TASK.program_id("NOP"), (0, 0, 0)), state
+
+    text = dropped_pairs_report(bubblesort.TASK, stops_at_once, {(9, 0)}, [(2, 1)])
+    assert "0 of 0 fail; the other arrays: 1 of 1 fail" in text and "in a BUBBLESORT frame" in text
