@@ -1,5 +1,5 @@
 """Topological sort by depth-first search (Cai, Shin & Song 2017 §4.3 and appendix).
-A first look in lesson 02 (section 8); the details in docs/drafts/toposort.py.
+A first look in lesson 02 (section 8); lesson 07 teaches it.
 
 A DFS from every white start vertex, with an explicit stack instead of recursion in Python: a white child
 turns grey, the active vertex is pushed and the child becomes active; when the active vertex has no white
@@ -31,7 +31,7 @@ vertex i's next child to examine. The encoder sees three things only, never a ve
     ... (42 more steps)
 
 Choices where the papers are silent or loose
-(explained in docs/drafts/toposort.py, tested in tests/test_toposort.py):
+(explained in lesson 07, tested in tests/test_toposort.py):
 - EXPLORE calls CHECK_CHILD at the end of *both* branches of its loop, not only after a POP. After a push
   the new active vertex starts at its first child, which may already be black; without CHECK_CHILD the
   next iteration would see "no white child" and finish the vertex too early. Example: edges 1→2, 1→4,
@@ -541,6 +541,22 @@ def frame_inputs(trace: Trace) -> set[tuple[str, tuple[int, ...]]]:
     [('CHECK_CHILD', (1, 3, 1)), ('EXPLORE', (1, 3, 1))]
     """
     return {(describe(f.program, f.args), s.obs) for f in frames(trace) for s in f.steps}  # type: ignore[misc]
+
+
+def step_inputs(trace: Trace) -> list[tuple[str, tuple[int, ...]] | None]:
+    """The (frame program, observation) pair of every step, numbered as `npi_lib.trace.timeline` and the
+    viewers number them: where a run is when it takes that step (lesson 07). None for the root call.
+
+    >>> step_inputs(reference(Graph(1)))[:4]
+    [None, ('TOPOSORT', (0, 3, 1)), ('TOPOSORT', (0, 3, 1)), ('TOPOSORT', (1, 3, 1))]
+    """
+    pairs: list[tuple[str, tuple[int, ...]] | None] = []
+    path: list = []  # the calls enclosing the current step, the root first
+    for depth, s in trace.walk():
+        del path[depth:]
+        pairs.append((describe(path[-1].name, path[-1].args), s.obs) if path else None)  # type: ignore[arg-type]
+        path.append(s)
+    return pairs
 
 
 @lru_cache(maxsize=None)

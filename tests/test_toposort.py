@@ -419,3 +419,20 @@ def test_the_starved_graph_misses_three_pairs_and_the_covering_set_shows_them_al
         covered, total = coverage(training_set("starved"), formulation)
         assert total - covered == 3
         assert coverage(training_set("starved-covering"), formulation) == (total, total)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(dags(max_n=8), st.sampled_from(FORMULATIONS))
+def test_step_inputs_name_the_frame_and_observation_of_every_step_in_timeline_order(graph, formulation):
+    from npi_lib.toposort import describe, frame_inputs, step_inputs
+    from npi_lib.trace import timeline
+
+    trace = reference(graph, formulation, record_states=False)
+    pairs = step_inputs(trace)
+    assert len(pairs) == len(timeline(trace)) and pairs[0] is None
+    assert set(pairs[1:]) == frame_inputs(trace)
+    # oracle: each step's pair read off its parent, found by identity among all calls' children
+    parent = {id(c): s for _, s in trace.walk() if s.is_call for c in s.children}
+    for (_, s), pair in zip(list(trace.walk())[1:], pairs[1:]):
+        p = parent[id(s)]
+        assert pair == (describe(p.name, p.args), s.obs)
