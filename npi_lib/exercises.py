@@ -813,3 +813,115 @@ def unseen_frames_reference(task: Any, problem: Any, training_problems: Sequence
 
     seen = set().union(*map(frame_inputs, training_problems))
     return dict(Counter(program for program, _, _ in frame_inputs(problem) - seen))
+
+
+# ---- lesson 07: toposort
+# The reference solutions of lesson 07's exercises, kept here so that the notebook does not show them.
+def toposort_observation_reference(state: Any) -> tuple[int, int, int]:
+    """Lesson 07, exercise 1: what the encoder sees in a topological-sort snapshot (`toposort.DagState`):
+    the colour under p_start (INVALID past the last vertex), the colour of v_active's next child (INVALID
+    when there is none, or no active vertex), and 1 if the stack is empty, else 0.
+
+    >>> from npi_lib import toposort
+    >>> env = toposort.DagEnv(toposort.Graph(3, ((1, 3), (2, 3))))
+    >>> toposort_observation_reference(env.snapshot()) == env.observe()
+    True
+    """
+    from .toposort import INVALID
+
+    start = state.colors[state.p_start] if state.p_start < len(state.colors) else INVALID
+    child = None if state.v_active is None else state.next_child[state.v_active]
+    return start, INVALID if child is None else state.colors[child], int(state.p_stack == 0)
+
+
+def relabel_reference(graph: Any, new_ids: Sequence[int]) -> Any:
+    """Lesson 07, exercise 2: the same graph with vertex v renamed `new_ids[v - 1]`.
+
+    >>> from npi_lib.toposort import Graph
+    >>> relabel_reference(Graph(3, ((1, 2), (1, 3))), [3, 1, 2])
+    Graph(n=3, edges=((3, 1), (3, 2)))
+    """
+    from .toposort import Graph
+
+    return Graph(graph.n, tuple(sorted((new_ids[u - 1], new_ids[v - 1]) for u, v in graph.edges)))
+
+
+def missing_pairs_reference(graphs: Sequence[Any], formulation: str = "recursive") -> set:
+    """Lesson 07, exercise 3: the (frame program, observation) pairs that can occur (`all_frame_inputs`)
+    but that the reference traces of `graphs` never show.
+
+    >>> from npi_lib import toposort
+    >>> sorted(missing_pairs_reference([toposort.STARVED]))[0]
+    ('CHECK_CHILD', (1, 2, 0))
+    """
+    from .toposort import all_frame_inputs, frame_inputs, reference
+
+    seen = set().union(*(frame_inputs(reference(g, formulation, record_states=False)) for g in graphs))
+    return set(all_frame_inputs(formulation)) - seen
+
+
+def check_covering_graph(exercise: str, student: Callable[[], Any], base: Sequence[Any]) -> CheckResult:
+    """Lesson 07, exercise 4: a graph that, added to the graphs `base`, shows every (frame program,
+    observation) pair the recursive programs can meet. Any such graph passes; the fallback is
+    `toposort.COVERING`. A graph that is not a DAG gets `parse_input`'s reason; one that covers too little,
+    the pairs still missing.
+
+    >>> from npi_lib import toposort
+    >>> check_covering_graph("ex", lambda: {"n": 2, "edges": [[1, 2], [2, 1]]}, [toposort.STARVED]).passed
+    ❌ ex: the graph has a cycle 1 → 2 → 1: topological sort needs a directed acyclic graph
+    False
+    """
+    from .errors import ProblemError
+    from .toposort import COVERING, all_frame_inputs, parse_input
+
+    fallback = lambda: COVERING  # noqa: E731
+    got, stop = _student_answer(exercise, student, fallback, (), "your graph")
+    if stop is not None:
+        return stop
+    try:
+        graph = parse_input(got)
+    except ProblemError as e:
+        return _report(exercise, False, False, str(e), fallback)
+    missing = missing_pairs_reference([*base, graph])
+    total = len(all_frame_inputs("recursive"))
+    if missing:
+        shown = ", ".join(f"{p} sees {o}" for p, o in sorted(missing))
+        return _report(exercise, False, False, f"with your graph the set shows {total - len(missing)} of {total} pairs; "
+                       f"still missing: {shown}. What must happen in a graph for a frame to see that?", fallback)
+    size = f"{graph.n} vertices, {len(graph.edges)} edge{'s' * (len(graph.edges) != 1)}"
+    smaller = " Can you do it with fewer vertices?" if graph.n > 3 else ""
+    return _report(exercise, True, False, f"your graph ({size}) completes the set: all {total} pairs.{smaller}",
+                   lambda: graph)
+
+
+def explain_toposort_run(formulation: str, covered: tuple[int, int], records: Sequence[dict], perfect: bool,
+                         unseen_at_failure: int, failures: int) -> str:
+    """Lesson 07, exercise 5: what a training run of the reader's shows. `covered` is the training set's
+    (covered, total) pairs, `records` the evaluation (`npi_lib.evaluation.evaluate`), `failures` the wrong
+    runs, of which `unseen_at_failure` first went wrong at a pair the training set never shows.
+
+    >>> text = explain_toposort_run("recursive", (34, 34), [{"size": 5, "correct": 10, "n": 10}], True, 0, 0)
+    >>> text.split(". ")[:2]
+    ['Trained on 34 of 34 pairs; right on 10 of 10 graphs of 5 vertices', 'Every pair shown and every graph right: what coverage buys the recursive formulation']
+    """
+    score = ", ".join(f"{r['correct']} of {r['n']} graphs of {r['size']} vertices" for r in records)
+    told = f"Trained on {covered[0]} of {covered[1]} pairs; right on {score}."
+    if not perfect:
+        told += " Training stopped before every training step was right: train longer before reading more into it."
+    complete = covered[0] == covered[1]
+    if formulation == "recursive":
+        if complete and not failures:
+            return told + (" Every pair shown and every graph right: what coverage buys the recursive formulation. "
+                           "A recursive frame is short and sees only colours, so a graph of any size is made of "
+                           "situations it was shown. A sample, not a proof: pairs are not whole frames (the deep "
+                           "dive).")
+        if complete:
+            return told + (f" Every pair shown, yet {failures} wrong: a frame's decision depends on the sequence of "
+                           "observations within it, not on one pair, so coverage of pairs is needed but not enough.")
+        return told + (f" {covered[1] - covered[0]} pairs never shown, and {unseen_at_failure} of the {failures} "
+                       "wrong runs first went wrong at one of them: the failures sit where the training set is "
+                       "silent, as in section 4.")
+    return told + (f" The loop: {failures - unseen_at_failure} of its {failures} wrong runs first went wrong at a "
+                   "pair the training set does show. Its frames run a whole search with h carried along, so a "
+                   "bigger graph is a longer sequence never seen, whatever the pairs. Coverage of pairs protects "
+                   "the recursive formulation only.")

@@ -69,7 +69,7 @@ from functools import lru_cache
 
 from .errors import ActionError, ProblemError
 from .task import Experiment, PaperResults, Probe, Task, code_name
-from .trace import Trace, Tracer, frames, program
+from .trace import Trace, Tracer, first_difference, frames, program
 
 WHITE, GREY, BLACK, INVALID = 0, 1, 2, 3
 COLOR_NAMES = ("WHITE", "GREY", "BLACK", "INVALID")
@@ -559,6 +559,24 @@ def step_inputs(trace: Trace) -> list[tuple[str, tuple[int, ...]] | None]:
     return pairs
 
 
+def first_wrong_step(reference_trace: Trace, network_trace: Trace) -> tuple[int, tuple[str, tuple[int, ...]]] | None:
+    """Where a network's run first leaves the reference: (step index, the (frame program, observation)
+    pair at that step), None when the traces agree. Up to that step both ran alike, so the pair is the
+    network's as well as the reference's (lesson 07).
+
+    >>> ref = reference(Graph(2, ((1, 2),)), record_states=False)
+    >>> net = reference(Graph(2, ((1, 2),)), record_states=False)
+    >>> net.root.children[1].args = (COLOR_CURR, BLACK, 0)
+    >>> first_wrong_step(ref, net), first_wrong_step(ref, ref)
+    ((2, ('TOPOSORT', (0, 0, 1))), None)
+    """
+    i = first_difference(reference_trace, network_trace)
+    if i is None:
+        return None
+    pairs = step_inputs(reference_trace if i < len(reference_trace) + 1 else network_trace)
+    return i, pairs[i]  # type: ignore[return-value]
+
+
 @lru_cache(maxsize=None)
 def all_frame_inputs(formulation: str = "recursive") -> frozenset[tuple[str, tuple[int, ...]]]:
     """The (frame program, observation) pairs that occur at all: those of every DAG on 1 to 4 vertices
@@ -721,6 +739,27 @@ def draw_graph(problem: Graph, state: DagState | None = None, ax=None, title: st
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+def draw_moments(problem: Graph, states: list[DagState], titles: list[str] | None = None):
+    """The graph (`draw_graph`) above the environment's rows (`draw`) at each of several moments, one
+    column per state (lesson 07); returns the matplotlib figure.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from npi_lib.trace import timeline
+    >>> moments = timeline(reference(STARVED))
+    >>> draw_moments(STARVED, [moments[5].state, moments[-1].state]).axes.__len__()
+    4
+    """
+    import matplotlib.pyplot as plt
+
+    k = len(states)
+    fig, axes = plt.subplots(2, k, figsize=(3.6 * k, 5.4), gridspec_kw={"height_ratios": [1.25, 1]}, squeeze=False)
+    for i, state in enumerate(states):
+        draw_graph(problem, state, ax=axes[0][i], title=titles[i] if titles else "")
+        draw(state, ax=axes[1][i])
+    fig.tight_layout()
+    return fig
 
 
 def _check(problem: Graph, output: object) -> bool:
