@@ -577,6 +577,29 @@ def first_wrong_step(reference_trace: Trace, network_trace: Trace) -> tuple[int,
     return i, pairs[i]  # type: ignore[return-value]
 
 
+def frame_of_step(trace: Trace, index: int):
+    """The frame that takes step `index` (numbered as `step_inputs` numbers them) and the step's position
+    in it: a `npi_lib.trace.Frame`, as `frames` cuts them (lesson 07).
+
+    >>> frame, k = frame_of_step(reference(Graph(1)), 3)
+    >>> frame.program, k, [s.obs for s in frame.steps]
+    ('TOPOSORT', 2, [(0, 3, 1), (0, 3, 1), (1, 3, 1), (2, 3, 1), (3, 3, 1), (3, 3, 1)])
+    """
+    from .trace import Frame, FrameStep
+
+    if not 1 <= index <= len(trace):
+        raise ProblemError(f"step {index} is not a step of this trace: its steps are 1..{len(trace)} (0 is the root call)")
+    path: list = []
+    for i, (depth, s) in enumerate(trace.walk()):
+        del path[depth:]
+        if i == index:
+            caller = path[-1]
+            steps = [FrameStep(c.obs, caller.name, caller.args, c.name, c.args, c.ret) for c in caller.children]
+            return Frame(caller.name, caller.args, steps, depth - 1), next(k for k, c in enumerate(caller.children) if c is s)
+        path.append(s)
+    raise AssertionError("unreachable: the index was checked against the trace's length")
+
+
 @lru_cache(maxsize=None)
 def all_frame_inputs(formulation: str = "recursive") -> frozenset[tuple[str, tuple[int, ...]]]:
     """The (frame program, observation) pairs that occur at all: those of every DAG on 1 to 4 vertices

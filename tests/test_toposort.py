@@ -436,3 +436,33 @@ def test_step_inputs_name_the_frame_and_observation_of_every_step_in_timeline_or
     for (_, s), pair in zip(list(trace.walk())[1:], pairs[1:]):
         p = parent[id(s)]
         assert pair == (describe(p.name, p.args), s.obs)
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(dags(max_n=7), st.sampled_from(FORMULATIONS))
+def test_frame_of_step_is_the_frame_that_takes_the_step(graph, formulation):
+    from npi_lib.toposort import describe, frame_of_step, step_inputs
+
+    trace = reference(graph, formulation, record_states=False)
+    every = [(f.program, f.args, f.steps) for f in frames(trace)]
+    pairs = step_inputs(trace)
+    for i in range(1, len(trace) + 1):
+        frame, k = frame_of_step(trace, i)
+        assert (frame.program, frame.args, frame.steps) in every
+        assert (describe(frame.program, frame.args), frame.steps[k].obs) == pairs[i]
+    with pytest.raises(ProblemError, match="is not a step of this trace"):
+        frame_of_step(trace, len(trace) + 1)
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(dags(max_n=7), st.data())
+def test_first_wrong_step_finds_a_changed_step_and_where_the_run_was(graph, data):
+    from npi_lib.toposort import first_wrong_step, step_inputs
+
+    ref = reference(graph, record_states=False)
+    net = reference(graph, record_states=False)
+    assert first_wrong_step(ref, net) is None
+    steps = [s for _, s in net.walk()]
+    i = data.draw(st.integers(1, len(steps) - 1))
+    steps[i].ret = not steps[i].ret  # one decision of the network differs: its return flag
+    assert first_wrong_step(ref, net) == (i, step_inputs(ref)[i])
