@@ -600,3 +600,88 @@ def test_lesson05_unseen_frames_reference_counts_one_frame_per_column_and_per_pa
         assert unseen_frames_reference(addition.TASK, problem, [problem], "non-recursive") == {}
     starved = addition.training_set("starved")
     assert unseen_frames_reference(addition.TASK, (822, 233), starved, "non-recursive") == {"ADD": 1, "LSHIFT": 2}
+
+
+# ---- lesson 07: toposort
+def _toposort_graphs():
+    import random
+
+    from npi_lib import toposort
+
+    rng = random.Random(7)
+    return [toposort.STARVED, toposort.COVERING, toposort.Graph(1)] + [
+        toposort.random_dag(rng.randint(1, 9), rng, density=rng.uniform(0, 1)) for _ in range(25)]
+
+
+def test_lesson07_observation_reference_is_what_the_next_step_observed():
+    from npi_lib import toposort
+    from npi_lib.exercises import toposort_observation_reference
+    from npi_lib.trace import timeline
+
+    for graph in _toposort_graphs():
+        for formulation in toposort.FORMULATIONS:
+            moments = timeline(toposort.reference(graph, formulation))
+            # the state a viewer shows at a step is the one the next step was observed in
+            for here, after in zip(moments, moments[1:]):
+                assert toposort_observation_reference(here.state) == after.step.obs
+
+
+def test_lesson07_relabel_reference_renames_both_ends_and_keeps_the_graph_a_dag():
+    import random
+
+    from npi_lib import toposort
+    from npi_lib.exercises import relabel_reference
+
+    rng = random.Random(0)
+    for graph in _toposort_graphs():
+        new_ids = rng.sample(range(1, graph.n + 1), graph.n)
+        renamed = relabel_reference(graph, new_ids)
+        assert renamed == toposort.parse_input({"n": graph.n, "edges": [list(e) for e in renamed.edges]})
+        old_of = {new: old for old, new in enumerate(new_ids, 1)}  # oracle: an edge set mapped back
+        assert {(old_of[u], old_of[v]) for u, v in renamed.edges} == set(graph.edges)
+        assert relabel_reference(graph, list(range(1, graph.n + 1))) == graph
+
+
+def test_lesson07_missing_pairs_are_the_possible_pairs_no_trace_shows():
+    from npi_lib import toposort
+    from npi_lib.exercises import missing_pairs_reference
+
+    assert missing_pairs_reference([toposort.STARVED]) == {
+        ("CHECK_CHILD", (1, 2, 0)), ("EXPLORE", (1, 2, 0)), ("TOPOSORT", (1, 3, 1))}
+    assert missing_pairs_reference(toposort.training_set("starved-covering"), "non-recursive") == set()
+    for graph in _toposort_graphs()[:8]:
+        shown = toposort.frame_inputs(toposort.reference(graph, record_states=False))
+        missing = missing_pairs_reference([graph])
+        assert missing.isdisjoint(shown) and missing | shown == set(toposort.all_frame_inputs())
+
+
+def test_lesson07_covering_check_explains_cycles_and_missing_pairs_and_falls_back_to_covering(capsys):
+    from npi_lib import toposort
+    from npi_lib.exercises import check_covering_graph
+
+    def not_yet():
+        raise NotImplementedError()
+
+    result = check_covering_graph("ex", not_yet, [toposort.STARVED])
+    assert result.fallback and result.use() == toposort.COVERING
+    assert not check_covering_graph("ex", lambda: {"n": 2, "edges": [[1, 2], [2, 1]]}, [toposort.STARVED])
+    assert "has a cycle 1 → 2 → 1" in capsys.readouterr().out
+    assert not check_covering_graph("ex", lambda: {"n": 1, "edges": []}, [toposort.STARVED])  # a start without child
+    out = capsys.readouterr().out
+    assert "still missing" in out and "TOPOSORT sees (1, 3, 1)" not in out and "EXPLORE sees (1, 2, 0)" in out
+    assert check_covering_graph("ex", lambda: toposort.COVERING, [toposort.STARVED]).passed
+    bigger = {"n": 4, "edges": [[2, 3], [3, 1]]}  # COVERING and an isolated vertex
+    result = check_covering_graph("ex", lambda: bigger, [toposort.STARVED])
+    assert result.passed and result.use() == toposort.parse_input(bigger)
+    assert "fewer vertices" in capsys.readouterr().out
+
+
+def test_lesson07_explanation_follows_the_formulation_and_the_coverage():
+    from npi_lib.exercises import explain_toposort_run
+
+    records = [{"size": 5, "correct": 7, "n": 10}]
+    assert "failures sit where the training set is silent" in explain_toposort_run("recursive", (31, 34), records, True, 3, 3)
+    assert "needed but not enough" in explain_toposort_run("recursive", (34, 34), records, True, 0, 3)
+    loop = explain_toposort_run("non-recursive", (34, 34), records, True, 0, 3)
+    assert "3 of its 3 wrong runs first went wrong at a pair the training set does show" in loop
+    assert "train longer" in explain_toposort_run("recursive", (34, 34), records, False, 0, 3)

@@ -501,7 +501,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# What this reproduces, and what not:
+# (The two recursive models at 100% draw one line over the other.) What this reproduces, and what not:
 #
 # - **The 6 graphs, recursive**: right on every graph, up to 70 vertices, as in the paper.
 # - **The 6 graphs, non-recursive**: right on most graphs of 5 to 8 vertices, none of 70. The paper reports
