@@ -886,8 +886,9 @@ def check_covering_graph(exercise: str, student: Callable[[], Any], base: Sequen
     total = len(all_frame_inputs("recursive"))
     if missing:
         shown = ", ".join(f"{p} sees {o}" for p, o in sorted(missing))
-        return _report(exercise, False, False, f"with your graph the set shows {total - len(missing)} of {total} pairs; "
-                       f"still missing: {shown}. What must happen in a graph for a frame to see that?", fallback)
+        return _report(exercise, False, False,
+                       f"with your graph the set shows {total - len(missing)} of {total} pairs; still missing: "
+                       f"{shown}. What must happen in a graph for a frame to see that?", fallback)
     size = f"{graph.n} vertices, {len(graph.edges)} edge{'s' * (len(graph.edges) != 1)}"
     smaller = " Can you do it with fewer vertices?" if graph.n > 3 else ""
     return _report(exercise, True, False, f"your graph ({size}) completes the set: all {total} pairs.{smaller}",
@@ -901,8 +902,10 @@ def explain_toposort_run(formulation: str, covered: tuple[int, int], records: Se
     runs, of which `unseen_at_failure` first went wrong at a pair the training set never shows.
 
     >>> text = explain_toposort_run("recursive", (34, 34), [{"size": 5, "correct": 10, "n": 10}], True, 0, 0)
-    >>> text.split(". ")[:2]
-    ['Trained on 34 of 34 pairs; right on 10 of 10 graphs of 5 vertices', 'Every pair shown and every graph right: what coverage buys the recursive formulation']
+    >>> for sentence in text.split(". ")[:2]:
+    ...     print(sentence)
+    Trained on 34 of 34 pairs; right on 10 of 10 graphs of 5 vertices
+    Every pair shown and every graph right: what coverage buys the recursive formulation
     """
     score = ", ".join(f"{r['correct']} of {r['n']} graphs of {r['size']} vertices" for r in records)
     told = f"Trained on {covered[0]} of {covered[1]} pairs; right on {score}."

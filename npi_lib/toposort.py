@@ -588,14 +588,17 @@ def frame_of_step(trace: Trace, index: int):
     from .trace import Frame, FrameStep
 
     if not 1 <= index <= len(trace):
-        raise ProblemError(f"step {index} is not a step of this trace: its steps are 1..{len(trace)} (0 is the root call)")
+        raise ProblemError(
+            f"step {index} is not a step of this trace: its steps are 1..{len(trace)} (0 is the root call)"
+        )
     path: list = []
     for i, (depth, s) in enumerate(trace.walk()):
         del path[depth:]
         if i == index:
             caller = path[-1]
             steps = [FrameStep(c.obs, caller.name, caller.args, c.name, c.args, c.ret) for c in caller.children]
-            return Frame(caller.name, caller.args, steps, depth - 1), next(k for k, c in enumerate(caller.children) if c is s)
+            position = next(k for k, c in enumerate(caller.children) if c is s)
+            return Frame(caller.name, caller.args, steps, depth - 1), position
         path.append(s)
     raise AssertionError("unreachable: the index was checked against the trace's length")
 

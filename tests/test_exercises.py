@@ -680,7 +680,8 @@ def test_lesson07_explanation_follows_the_formulation_and_the_coverage():
     from npi_lib.exercises import explain_toposort_run
 
     records = [{"size": 5, "correct": 7, "n": 10}]
-    assert "failures sit where the training set is silent" in explain_toposort_run("recursive", (31, 34), records, True, 3, 3)
+    silent = explain_toposort_run("recursive", (31, 34), records, True, 3, 3)
+    assert "failures sit where the training set is silent" in silent
     assert "needed but not enough" in explain_toposort_run("recursive", (34, 34), records, True, 0, 3)
     loop = explain_toposort_run("non-recursive", (34, 34), records, True, 0, 3)
     assert "3 of its 3 wrong runs first went wrong at a pair the training set does show" in loop

@@ -47,7 +47,6 @@
 # %matplotlib inline
 import inspect
 import itertools
-import json
 import random
 from collections import Counter
 
@@ -56,13 +55,13 @@ import torch
 
 from npi_lib import toposort
 from npi_lib.checkpoint import shipped_checkpoint
-from npi_lib.evaluation import evaluate, problems_for
+from npi_lib.evaluation import problems_for
 from npi_lib.exercises import check_covering_graph, check_function, check_run, explain_toposort_run
 from npi_lib.exercises import missing_pairs_reference, relabel_reference, toposort_observation_reference
 from npi_lib.interpreter import run
 from npi_lib.plotting import plot_frame_lengths, plot_paper_comparison
 from npi_lib.reproduce import evaluate_shipped, format_table
-from npi_lib.trace import first_difference, format_frame, frames, longest_frame, timeline
+from npi_lib.trace import first_difference, format_frame, longest_frame, timeline
 from npi_lib.training import collect_frames, encode_frames, step_errors, train
 from npi_lib.widgets import CompareViewer, Playground, playground
 
@@ -95,7 +94,8 @@ SIZES = [5, 6, 7, 8]  # the sizes of the paper's Table 2 that run in seconds (se
 # %%
 graph = toposort.STARVED
 moments = timeline(toposort.reference(graph, "recursive"))
-deepest = next(m for m in moments if m.step.name == "MOVE" and m.step.args[0] == toposort.CHILD_SAVE and m.state.p_stack == 2)
+deepest = next(m for m in moments  # the moment the search has gone deepest: two vertices wait on the stack
+               if m.step.name == "MOVE" and m.step.args[0] == toposort.CHILD_SAVE and m.state.p_stack == 2)
 first_pop = next(m for m in moments if m.step.name == "MOVE" and m.step.args[:2] == (toposort.P_STACK, toposort.DOWN))
 toposort.draw_moments(graph, [deepest.state, first_pop.state, moments[-1].state],
                       [f"step {deepest.index}: 4 active, 1 and 2 wait", f"step {first_pop.index}: 4 done, back to 2",
@@ -124,9 +124,10 @@ print(deepest.state)
 #
 # ### Exercise 1 — the encoder's input
 #
-# Complete `observation(state)`: the three numbers from a snapshot `state` (a `toposort.DagState`; its
-# fields `colors`, `next_child`, `p_start`, `p_stack`, `v_active` hold vertex ids 0-based, None for
-# "none"). The check compares your function with the environment on every state of three searches.
+# Complete `observation(state)`: the three numbers from a snapshot `state`, a `toposort.DagState`. Its
+# fields: `colors` (one colour per vertex), `next_child` (per vertex, the id of its next child, None when none
+# is left), `p_start`, `p_stack`, and `v_active` (None before any vertex is active); vertex ids are 0-based
+# here. The check compares your function with the environment on every state of three searches.
 
 # %%
 def observation(state):
@@ -143,8 +144,9 @@ def observation_hint(args, got, expected):
     if not isinstance(got, tuple) or len(got) != 3:
         return "Return a tuple of three ints: (colour under p_start, colour of the next child, stack empty)."
     if got[0] != expected[0]:
-        return ("p_start can stand past the last vertex: then the colour is INVALID." if state.p_start == len(state.colors)
-                else "The first number is the colour of the vertex p_start points at.")
+        if state.p_start == len(state.colors):
+            return "p_start can stand past the last vertex: then the colour is INVALID."
+        return "The first number is the colour of the vertex p_start points at."
     if got[1] != expected[1]:
         return ("next_child[v] is a vertex id (or None): the encoder sees that vertex's colour, and INVALID when there "
                 "is no next child or no active vertex.")
@@ -274,7 +276,8 @@ ex2 = check_function("Exercise 2", relabel, relabel_reference, [(toposort.STARVE
 
 # %%
 def trace_key(graph):
-    return tuple((depth, s.name, s.args, s.ret, s.obs) for depth, s in toposort.reference(graph, record_states=False).walk())
+    trace = toposort.reference(graph, record_states=False)
+    return tuple((depth, s.name, s.args, s.ret, s.obs) for depth, s in trace.walk())
 
 
 by_trace = {}
@@ -379,7 +382,8 @@ failed = [r for rs in one_runs.values() for r in rs if not r.correct]
 where = Counter(toposort.first_wrong_step(r.reference, r.trace)[1] for r in failed)
 print(f"{len(failed)} wrong runs; the first wrong step is at:")
 for (program, obs), count in where.most_common():
-    print(f"  {count:>2} runs: {program} sees {obs}, a pair {'NEVER shown' if (program, obs) in never_shown else 'shown'}")
+    shown = "NEVER shown" if (program, obs) in never_shown else "shown"
+    print(f"  {count:>2} runs: {program} sees {obs}, a pair {shown}")
 
 # %% [markdown]
 # Two places only. The `EXPLORE` failures are at a pair the graph never showed. The `TOPOSORT` ones are at a
@@ -439,7 +443,8 @@ i, _ = toposort.first_wrong_step(explore_fail.reference, explore_net.trace)
 before = timeline(toposort.reference(explore_graph))[i - 1].state
 wrong_step = timeline(explore_net.trace)[i]
 toposort.draw_moments(explore_graph, [before, wrong_step.state],
-                      [f"before step {i}: the next child is black", f"after the network's {task.describe(wrong_step.step.name, wrong_step.step.args)}"])
+                      [f"before step {i}: the next child is black",
+                       f"after the network's {task.describe(wrong_step.step.name, wrong_step.step.args)}"])
 plt.show()
 
 # %% [markdown]
@@ -464,7 +469,8 @@ ex4 = check_covering_graph("Exercise 4", my_covering_graph, [toposort.STARVED])
 # test graphs:
 
 # %%
-print("toposort.COVERING:", toposort.COVERING, "· coverage:", toposort.coverage(toposort.training_set("starved-covering")))
+print("toposort.COVERING:", toposort.COVERING,
+      "· coverage:", toposort.coverage(toposort.training_set("starved-covering")))
 covering = train(task, "recursive", train_set="starved-covering", seed=0)
 covering_runs = {n: [run(covering.model, task, g, "recursive") for g in graphs] for n, graphs in tests.items()}
 print(f"every training step right: {covering.perfect}, after {covering.epochs} epochs · right:",
@@ -558,7 +564,8 @@ ex5 = check_run("Exercise 5", {"formulation": FORMULATION, "seed": MY_SEED, "gra
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-sorter = playground(task, shipped.model, "recursive", value='{"n": 6, "edges": [[1, 2], [1, 3], [3, 2], [4, 5], [6, 4]]}')
+sorter = playground(task, shipped.model, "recursive",
+                    value='{"n": 6, "edges": [[1, 2], [1, 3], [3, 2], [4, 5], [6, 4]]}')
 sorter.run()
 sorter
 
@@ -586,7 +593,8 @@ for _ in range(1000):
     V_traces.append(toposort.reference(g, "recursive", record_states=False))
 V_frames = collect_frames(V_traces)  # the distinct frames, each once
 print("distinct frames:", len(V_frames), "· in the first 100 graphs:", len(collect_frames(V_traces[:100])),
-      "· in the covering set's 2 traces:", len(collect_frames(map(toposort.reference, toposort.training_set("starved-covering")))))
+      "· in the covering set's 2 traces:",
+      len(collect_frames([toposort.reference(g) for g in toposort.training_set("starved-covering")])))
 
 # %% [markdown]
 # (That these 53 are all is an observation from sampling, not a proof; more graphs meet no others.) Each
