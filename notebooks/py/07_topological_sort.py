@@ -296,13 +296,14 @@ for g in twins:
 # %%
 shipped = shipped_checkpoint("toposort", "recursive", "paper")
 a, b = run(shipped.model, task, twins[0]), run(shipped.model, task, twins[-1])
-print("twins: the network's two traces differ at step", first_difference(a.trace, b.trace),
+differ = first_difference(a.trace, b.trace)
+print("twins: the network's two traces are", "identical" if differ is None else f"different from step {differ}",
       "· answers", a.output, "and", b.output, "· both right:", a.correct and b.correct)
 big = run(shipped.model, task, toposort.random_problem(120, random.Random(120)))
 print(f"120 vertices: right: {big.correct}, {big.steps:,} steps, call stack up to {big.depth} frames deep")
 
 # %% [markdown]
-# The network took exactly the same decisions on the twins (no step differs), and yet wrote two different
+# The network took exactly the same decisions on the twins, and yet wrote two different
 # answers, both right: it decides "write the active vertex", and the environment's v_active turns that into
 # the right vertex. The same 34 (program, observation) situations (section 4 counts them) make up a search on
 # 5 vertices and one on 120.
@@ -320,7 +321,8 @@ print(f"{one.n_problems} graph, {one.n_unique_frames} distinct frames of {one.n_
       f"right: {one.perfect}, after {one.epochs} epochs")
 
 # %% [markdown]
-# Ten random graphs of each size from 5 to 8 vertices (the problems `evaluate` draws for these sizes, seed 0):
+# Ten random graphs of each size from 5 to 8 vertices (the problems `evaluate` draws for these sizes with
+# seed 0, so section 5's table runs on the same ones):
 
 # %%
 tests = problems_for(task, SIZES, per_size=10)
@@ -369,10 +371,11 @@ for program, obs in sorted(never_shown):
           f"{toposort.COLOR_NAMES[obs[1]]}, stack {'empty' if obs[2] else 'not empty'})")
 
 # %% [markdown]
-# Three situations the one graph never shows: `CHECK_CHILD` and `EXPLORE` seeing a black next child with a
-# non-empty stack (a vertex reached *during* a search whose first child is already finished: section 2's
-# situation; in the paper's graph only the start vertices 1 and 3 meet a black child), and `TOPOSORT` seeing
-# its start vertex grey with no child at all (every start vertex of the paper's graph has a child).
+# Three situations the one graph never shows. `CHECK_CHILD` and `EXPLORE` seeing a black next child while
+# the stack is not empty: a vertex deeper than the start of its search whose next child is already finished
+# (for `EXPLORE`, one that has just become active: section 2's situation). In the paper's graph only the
+# start vertices 1 and 3 meet a black child, with the stack empty. And `TOPOSORT` seeing its start vertex
+# grey with no child at all: every start vertex of the paper's graph has a child.
 #
 # Where does the trained network go wrong? `toposort.first_wrong_step` compares a run with its reference
 # and gives the first step where they part, with the (frame program, observation) pair the run was at:
@@ -416,14 +419,11 @@ for pair in where:
 # before the missing pair (1, 3, 1). A decision depends on the whole frame so far, not on one pair (the deep
 # dive returns to this).
 #
-# One failing run of each kind, in the viewer: the reference beside the network, opened at the first
+# The first failing run in `EXPLORE`, in the viewer: the reference beside the network, opened at the first
 # difference (run the cell to use the widget; the cell after it prints what it shows):
 
 # %%
-first_of_kind = {}
-for r in failed:
-    first_of_kind.setdefault(toposort.first_wrong_step(r.reference, r.trace)[1][0], r)
-explore_fail = first_of_kind["EXPLORE"]
+explore_fail = next(r for r in failed if toposort.first_wrong_step(r.reference, r.trace)[1][0] == "EXPLORE")
 explore_graph = next(g for n, graphs in tests.items() for g, r in zip(graphs, one_runs[n]) if r is explore_fail)
 explore_net = run(one.model, task, explore_graph, "recursive", record_states=True)
 
@@ -481,6 +481,40 @@ print(f"every training step right: {covering.perfect}, after {covering.epochs} e
 # was not the amount of data but whether it showed every situation.
 
 # %% [markdown]
+# ### Exercise 5 — does coverage rescue the loop too?
+#
+# The covering set rescued the recursive model. Would it rescue the non-recursive one? Choose what to train:
+# the formulation, the training graphs (your graph of Exercise 4 is `ex4.use()`) and a seed. **Predict**
+# first: trained on the paper's graph and yours, how will the non-recursive model do on the same 40 test
+# graphs? And where will its failures start, at pairs its training showed or at pairs it did not? The cell
+# trains (about 10 s for the loop, 3 s for the recursion) and runs the 40 graphs; the check makes sure the
+# run used your settings and says what it shows. Then try the recursive formulation with another seed, or
+# drop your graph.
+
+# %%
+FORMULATION = "non-recursive"  # change me: "recursive" or "non-recursive"
+TRAIN_GRAPHS = [toposort.STARVED, ex4.use()]  # change me: a list of graphs
+MY_SEED = 1  # change me: any integer
+mine = train(task, FORMULATION, problems=TRAIN_GRAPHS, seed=MY_SEED)
+mine_runs = [run(mine.model, task, g, FORMULATION) for graphs in tests.values() for g in graphs]
+print(f"{mine.formulation} on {mine.n_problems} graphs, seed {mine.seed}: every training step right: {mine.perfect}")
+
+
+# %%
+def what_my_run_shows():
+    records = [{"size": n, "correct": sum(r.correct for r in mine_runs[k * 10:(k + 1) * 10]), "n": 10}
+               for k, n in enumerate(tests)]
+    unshown = ex3.use(TRAIN_GRAPHS, FORMULATION)
+    wrong = [r for r in mine_runs if not r.correct]
+    at_unshown = sum(toposort.first_wrong_step(r.reference, r.trace)[1] in unshown for r in wrong)
+    return explain_toposort_run(FORMULATION, toposort.coverage(TRAIN_GRAPHS, FORMULATION), records, mine.perfect,
+                                at_unshown, len(wrong))
+
+
+ex5 = check_run("Exercise 5", {"formulation": FORMULATION, "seed": MY_SEED, "graphs": len(TRAIN_GRAPHS)},
+                {"formulation": mine.formulation, "seed": mine.seed, "graphs": mine.n_problems}, what_my_run_shows)
+
+# %% [markdown]
 # ## 5. The paper's table beside ours
 #
 # `evaluate_shipped` runs the shipped checkpoint of every model of the paper's Table 2 (and of its
@@ -519,40 +553,8 @@ plt.show()
 #   give (its observations, its `CHECK_CHILD`); we do not reproduce that number.
 # - **The one graph, non-recursive**: about 0, as in the paper (6.7, 6.7, 3.3, 0, 0).
 # - **The covering set** (the course's addition): recursive 100 everywhere; non-recursive still about 0. The
-#   missing pairs were the recursive model's only problem; the loop's problem is the length of its frames.
-#
-# ### Exercise 5 — which formulation does coverage help?
-#
-# The table says the covering set rescues the recursive model but not the loop. Check it yourself, and
-# choose what to train: the formulation, the training graphs (your graph of Exercise 4 is `ex4.use()`) and
-# a seed. **Predict** first: trained on the paper's graph and yours, will the non-recursive model score like
-# the recursive one? And where will its failures start, at pairs it was shown or not? The cell trains
-# (about 10 s for the loop, 3 s for the recursion) and runs 10 graphs per size from 5 to 8 vertices; the
-# check makes sure the run used your settings and says what it shows. Then try the other formulation, or
-# drop your graph.
-
-# %%
-FORMULATION = "non-recursive"  # change me: "recursive" or "non-recursive"
-TRAIN_GRAPHS = [toposort.STARVED, ex4.use()]  # change me: a list of graphs
-MY_SEED = 1  # change me: any integer
-mine = train(task, FORMULATION, problems=TRAIN_GRAPHS, seed=MY_SEED)
-mine_runs = [run(mine.model, task, g, FORMULATION) for graphs in tests.values() for g in graphs]
-print(f"{mine.formulation} on {mine.n_problems} graphs, seed {mine.seed}: every training step right: {mine.perfect}")
-
-
-# %%
-def what_my_run_shows():
-    records = [{"size": n, "correct": sum(r.correct for r in mine_runs[k * 10:(k + 1) * 10]), "n": 10}
-               for k, n in enumerate(tests)]
-    unshown = ex3.use(TRAIN_GRAPHS, FORMULATION)
-    wrong = [r for r in mine_runs if not r.correct]
-    at_unshown = sum(toposort.first_wrong_step(r.reference, r.trace)[1] in unshown for r in wrong)
-    return explain_toposort_run(FORMULATION, toposort.coverage(TRAIN_GRAPHS, FORMULATION), records, mine.perfect,
-                                at_unshown, len(wrong))
-
-
-ex5 = check_run("Exercise 5", {"formulation": FORMULATION, "seed": MY_SEED, "graphs": len(TRAIN_GRAPHS)},
-                {"formulation": mine.formulation, "seed": mine.seed, "graphs": mine.n_problems}, what_my_run_shows)
+#   missing pairs were the recursive model's only problem; the loop's is the length of its frames
+#   (Exercise 5).
 
 # %% [markdown]
 # ## 6. Playground
