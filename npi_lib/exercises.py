@@ -896,10 +896,11 @@ def check_covering_graph(exercise: str, student: Callable[[], Any], base: Sequen
 
 
 def explain_toposort_run(formulation: str, covered: tuple[int, int], records: Sequence[dict], perfect: bool,
-                         unseen_at_failure: int, failures: int) -> str:
+                         in_unshown_frame: int, failures: int) -> str:
     """Lesson 07, exercise 5: what a training run of the reader's shows. `covered` is the training set's
     (covered, total) pairs, `records` the evaluation (`npi_lib.evaluation.evaluate`), `failures` the wrong
-    runs, of which `unseen_at_failure` first went wrong at a pair the training set never shows.
+    runs, of which `in_unshown_frame` first went wrong inside a frame holding a pair the training set never
+    shows.
 
     >>> text = explain_toposort_run("recursive", (34, 34), [{"size": 5, "correct": 10, "n": 10}], True, 0, 0)
     >>> for sentence in text.split(". ")[:2]:
@@ -912,6 +913,7 @@ def explain_toposort_run(formulation: str, covered: tuple[int, int], records: Se
     if not perfect:
         told += " Training stopped before every training step was right: train longer before reading more into it."
     complete = covered[0] == covered[1]
+    shown_only = failures - in_unshown_frame
     if formulation == "recursive":
         if complete and not failures:
             return told + (" Every pair shown and every graph right: what coverage buys the recursive formulation. "
@@ -920,11 +922,16 @@ def explain_toposort_run(formulation: str, covered: tuple[int, int], records: Se
                            "dive).")
         if complete:
             return told + (f" Every pair shown, yet {failures} wrong: a frame's decision depends on the sequence of "
-                           "observations within it, not on one pair, so coverage of pairs is needed but not enough.")
-        return told + (f" {covered[1] - covered[0]} pairs never shown, and {unseen_at_failure} of the {failures} "
-                       "wrong runs first went wrong at one of them: the failures sit where the training set is "
-                       "silent, as in section 4.")
-    return told + (f" The loop: {failures - unseen_at_failure} of its {failures} wrong runs first went wrong at a "
-                   "pair the training set does show. Its frames run a whole search with h carried along, so a "
-                   "bigger graph is a longer sequence never seen, whatever the pairs. Coverage of pairs protects "
-                   "the recursive formulation only.")
+                           "observations within it, not on one pair, and this seed got a sequence never shown "
+                           "wrong. Coverage of pairs is needed, and not always enough (the deep dive checks whole "
+                           "frames).")
+        told += (f" {covered[1] - covered[0]} pairs never shown; {in_unshown_frame} of the {failures} wrong runs "
+                 "first went wrong in a frame that holds one of them")
+        if not shown_only:
+            return told + ": the failures sit where the training set is silent, as in section 4."
+        return told + (f", the other {shown_only} in frames made of pairs it shows: a frame is a sequence, and "
+                       "pairs are not the whole story.")
+    return told + (f" The loop: {shown_only} of its {failures} wrong runs first went wrong in a frame made only of "
+                   "pairs its training showed. A loop frame runs a whole search with h carried along, so a bigger "
+                   "graph is a longer sequence never seen, whatever the pairs. Coverage of pairs helps the "
+                   "recursive formulation only.")

@@ -603,6 +603,16 @@ def frame_of_step(trace: Trace, index: int):
     raise AssertionError("unreachable: the index was checked against the trace's length")
 
 
+def frame_pairs(frame) -> set[tuple[str, tuple[int, ...]]]:
+    """The (frame program, observation) pairs of one frame (a `npi_lib.trace.Frame`), as `frame_inputs`
+    spells them (lesson 07).
+
+    >>> sorted(frame_pairs(frames(reference(Graph(1)))[0]))
+    [('TOPOSORT', (0, 3, 1)), ('TOPOSORT', (1, 3, 1)), ('TOPOSORT', (2, 3, 1)), ('TOPOSORT', (3, 3, 1))]
+    """
+    return {(describe(frame.program, frame.args), s.obs) for s in frame.steps}  # type: ignore[misc]
+
+
 @lru_cache(maxsize=None)
 def all_frame_inputs(formulation: str = "recursive") -> frozenset[tuple[str, tuple[int, ...]]]:
     """The (frame program, observation) pairs that occur at all: those of every DAG on 1 to 4 vertices

@@ -681,8 +681,9 @@ def test_lesson07_explanation_follows_the_formulation_and_the_coverage():
 
     records = [{"size": 5, "correct": 7, "n": 10}]
     silent = explain_toposort_run("recursive", (31, 34), records, True, 3, 3)
-    assert "failures sit where the training set is silent" in silent
-    assert "needed but not enough" in explain_toposort_run("recursive", (34, 34), records, True, 0, 3)
+    assert "3 of the 3 wrong runs first went wrong in a frame that holds one" in silent
+    assert "the other 2 in frames made of pairs it shows" in explain_toposort_run("recursive", (31, 34), records, True, 1, 3)
+    assert "not always enough" in explain_toposort_run("recursive", (34, 34), records, True, 0, 3)
     loop = explain_toposort_run("non-recursive", (34, 34), records, True, 0, 3)
-    assert "3 of its 3 wrong runs first went wrong at a pair the training set does show" in loop
+    assert "3 of its 3 wrong runs first went wrong in a frame made only of pairs its training showed" in loop
     assert "train longer" in explain_toposort_run("recursive", (34, 34), records, False, 0, 3)
