@@ -49,6 +49,7 @@ import inspect
 import itertools
 import random
 from collections import Counter
+from functools import partial
 
 import matplotlib.pyplot as plt
 import torch
@@ -56,8 +57,8 @@ import torch
 from npi_lib import toposort
 from npi_lib.checkpoint import shipped_checkpoint
 from npi_lib.evaluation import problems_for
-from npi_lib.exercises import check_covering_graph, check_function, check_run, explain_toposort_run
-from npi_lib.exercises import missing_pairs_reference, relabel_reference, toposort_observation_reference
+from npi_lib.exercises import check_covering_graph, check_function, check_run, explain_coverage_run
+from npi_lib.exercises import missing_pairs_reference, recorded_observations, relabel_reference
 from npi_lib.interpreter import run
 from npi_lib.plotting import plot_frame_lengths, plot_paper_comparison
 from npi_lib.reproduce import evaluate_shipped, format_table
@@ -154,8 +155,8 @@ def observation_hint(args, got, expected):
 
 
 examples = [toposort.STARVED, toposort.Graph(4, ((1, 2), (1, 4), (4, 2), (4, 3))), toposort.Graph(3)]
-states = [m.state for g in examples for m in timeline(toposort.reference(g))]
-ex1 = check_function("Exercise 1", observation, toposort_observation_reference, [(s,) for s in states],
+observed = recorded_observations([toposort.reference(g) for g in examples])  # state -> what was observed in it
+ex1 = check_function("Exercise 1", observation, observed.__getitem__, [(state,) for state in observed],
                      hint=observation_hint)
 
 # %% [markdown]
@@ -258,7 +259,7 @@ def relabel(graph, new_ids):
 def relabel_hint(args, got, expected):
     graph, new_ids = args
     inverse = [new_ids.index(v) + 1 for v in range(1, graph.n + 1)]
-    if got == relabel_reference(graph, inverse):
+    if got == relabel_reference(task, graph, inverse):
         return "That is the inverse renaming: vertex v becomes new_ids[v - 1], not the other way round."
     if isinstance(got, toposort.Graph) and sorted(got.edges) == list(expected.edges):
         return "The edges are right but not sorted: a Graph keeps them sorted, so that equal graphs compare equal."
@@ -267,8 +268,8 @@ def relabel_hint(args, got, expected):
 
 rng = random.Random(0)
 cases = [(toposort.random_problem(n, rng), rng.sample(range(1, n + 1), n)) for n in (3, 5, 5, 8)]
-ex2 = check_function("Exercise 2", relabel, relabel_reference, [(toposort.STARVED, [3, 1, 2, 5, 4])] + cases,
-                     hint=relabel_hint)
+ex2 = check_function("Exercise 2", relabel, partial(relabel_reference, task),
+                     [(toposort.STARVED, [3, 1, 2, 5, 4])] + cases, hint=relabel_hint)
 
 # %% [markdown]
 # All 120 renamings of the paper's graph, grouped by their trace (every step: nesting, program, arguments,
@@ -362,7 +363,9 @@ def missing_hint(args, got, expected):
     return "Start from every possible pair (toposort.all_frame_inputs) and remove those the traces show."
 
 
-ex3 = check_function("Exercise 3", missing_pairs, missing_pairs_reference,
+# the reference solution lives in npi_lib.exercises
+missing_reference = partial(missing_pairs_reference, task, toposort.frame_inputs, toposort.all_frame_inputs)
+ex3 = check_function("Exercise 3", missing_pairs, missing_reference,
                      [([toposort.STARVED],), ([toposort.STARVED], "non-recursive"), (toposort.training_set("paper"),),
                       ([toposort.Graph(1), toposort.Graph(3, ((1, 2),))],)], hint=missing_hint)
 never_shown = ex3.use([toposort.STARVED])
@@ -458,7 +461,7 @@ def my_covering_graph():
     ### END SOLUTION
 
 
-ex4 = check_covering_graph("Exercise 4", my_covering_graph, [toposort.STARVED])
+ex4 = check_covering_graph("Exercise 4", my_covering_graph, [toposort.STARVED], task, ex3.use)
 
 # %% [markdown]
 # The library's covering set, `training_set("starved-covering")`, is the paper's graph and
@@ -505,7 +508,7 @@ def what_my_run_shows():
     unshown = ex3.use(TRAIN_GRAPHS, FORMULATION)
     wrong = [r for r in mine_runs if not r.correct]
     in_unshown = sum(bool(toposort.frame_pairs(wrong_frame(r)[0]) & unshown) for r in wrong)
-    return explain_toposort_run(FORMULATION, toposort.coverage(TRAIN_GRAPHS, FORMULATION), records, mine.perfect,
+    return explain_coverage_run(FORMULATION, toposort.coverage(TRAIN_GRAPHS, FORMULATION), records, mine.perfect,
                                 in_unshown, len(wrong))
 
 
