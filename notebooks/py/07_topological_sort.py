@@ -38,10 +38,10 @@
 # ## Setup
 #
 # Which models appear below, and where they come from: the recursive models on the one graph and on the
-# covering set are **trained here** (a few seconds each, section 4); the table of section 5, the
-# playground and the deep dive use the **shipped** checkpoints, trained once by the same recipe (seed 0,
-# the library's defaults; `tools/ship_checkpoints.py`) and saved with `npi_lib`. Exercise 5 trains a model
-# of your choice.
+# covering set are **trained here** (a few seconds each, section 4; the deep dive trains three more seeds).
+# Sections 3, 5 and 6 use the **shipped** checkpoints, trained once by the same recipe (seed 0, the
+# library's defaults; `tools/ship_checkpoints.py`) and saved with `npi_lib`. Exercise 5 trains a model of
+# your choice.
 
 # %%
 # %matplotlib inline
