@@ -1011,3 +1011,146 @@ def _frame_of_step(trace: Any, index: int) -> str:
             return open_calls[-1] if open_calls else step.name
         open_calls.append(step.name)
     raise ValueError(f"the trace has no step {index}")
+
+
+# ---- lesson 07: toposort
+# Lesson 07's references and checks, kept here so that the notebook does not show the answers. Like every
+# module but the task's own, they name no task: the lesson hands them the Task and the functions they need.
+def recorded_observations(traces: Sequence[Any]) -> dict[Any, tuple[int, ...]]:
+    """Lesson 07, exercise 1: state -> the observation the environment made in it, read off reference traces
+    recorded with their states (the state a viewer shows at a step is the one the next step observed).
+
+    >>> from npi_lib.addition import reference
+    >>> trace = reference((7, 5))
+    >>> seen = recorded_observations([trace])
+    >>> seen[trace.initial_state]
+    (7, 5, 10, 10)
+    """
+    from .trace import timeline  # lazy, like the other checks
+
+    seen: dict[Any, tuple[int, ...]] = {}
+    for trace in traces:
+        moments = timeline(trace)
+        for here, after in zip(moments, moments[1:]):
+            seen[here.state] = after.step.obs  # type: ignore[assignment]
+    return seen
+
+
+def relabel_reference(task: Any, graph: Any, new_ids: Sequence[int]) -> Any:
+    """Lesson 07, exercise 2: the same graph with vertex v renamed `new_ids[v - 1]`, as the task reads graphs.
+
+    >>> from npi_lib.task import get_task
+    >>> from npi_lib.toposort import Graph
+    >>> relabel_reference(get_task("toposort"), Graph(3, ((1, 2), (1, 3))), [3, 1, 2])
+    Graph(n=3, edges=((3, 1), (3, 2)))
+    """
+    edges = [[new_ids[u - 1], new_ids[v - 1]] for u, v in graph.edges]
+    return task.parse_input({"n": graph.n, "edges": edges})
+
+
+def missing_pairs_reference(task: Any, pairs_of: Callable[[Any], set], possible: Callable[[str], Iterable],
+                            graphs: Sequence[Any], formulation: str = "recursive") -> set:
+    """Lesson 07, exercise 3: the pairs `possible(formulation)` holds that no reference trace of `graphs`
+    shows (`pairs_of(trace)`: a trace's (frame program, observation) pairs).
+
+    >>> from npi_lib import toposort
+    >>> missing = missing_pairs_reference(toposort.TASK, toposort.frame_inputs, toposort.all_frame_inputs,
+    ...                                   [toposort.STARVED])
+    >>> sorted(missing)[0]
+    ('CHECK_CHILD', (1, 2, 0))
+    """
+    seen = set().union(*(pairs_of(task.reference(g, formulation, record_states=False)) for g in graphs))
+    return set(possible(formulation)) - seen
+
+
+def check_covering_graph(exercise: str, student: Callable[[], Any], base: Sequence[Any], task: Any,
+                         missing_pairs: Callable[[list], set], largest: int = 3) -> CheckResult:
+    """Lesson 07, exercise 4: a graph that, added to the graphs `base`, leaves `missing_pairs` empty. Any
+    such graph passes. The fallback is one the check finds itself among all graphs of at most `largest`
+    vertices; a graph the task cannot read gets the task's reason; one that covers too little, the pairs
+    still missing.
+
+    >>> from functools import partial
+    >>> from npi_lib import toposort
+    >>> missing = partial(missing_pairs_reference, toposort.TASK, toposort.frame_inputs, toposort.all_frame_inputs)
+    >>> cycle = {"n": 2, "edges": [[1, 2], [2, 1]]}
+    >>> check_covering_graph("ex", lambda: cycle, [toposort.STARVED], toposort.TASK, missing).passed
+    ❌ ex: the graph has a cycle 1 → 2 → 1: topological sort needs a directed acyclic graph
+    False
+    """
+    from itertools import product
+
+    from .errors import ProblemError
+
+    def smallest() -> Any:  # the first graph, fewest vertices first, that completes the set
+        for n in range(1, largest + 1):
+            pairs = [[u, v] for u in range(1, n + 1) for v in range(1, n + 1) if u != v]
+            for keep in product((False, True), repeat=len(pairs)):
+                try:
+                    graph = task.parse_input({"n": n, "edges": [p for p, k in zip(pairs, keep) if k]})
+                except ProblemError:  # a cycle
+                    continue
+                if not missing_pairs([*base, graph]):
+                    return graph
+        raise NpiLibError(f"no graph of at most {largest} vertices completes the set; raise `largest`")
+
+    got, stop = _student_answer(exercise, student, smallest, (), "your graph")
+    if stop is not None:
+        return stop
+    try:
+        graph = task.parse_input(got)
+    except ProblemError as e:
+        return _report(exercise, False, False, str(e), smallest)
+    missing = missing_pairs([*base, graph])
+    total = len(missing_pairs([]))
+    if missing:
+        shown = ", ".join(f"{p} sees {o}" for p, o in sorted(missing))
+        return _report(exercise, False, False,
+                       f"with your graph the set shows {total - len(missing)} of {total} pairs; still missing: "
+                       f"{shown}. What must happen in a graph for a frame to see that?", smallest)
+    size = f"{graph.n} vertices, {len(graph.edges)} edge{'s' * (len(graph.edges) != 1)}"
+    smaller = " Can you do it with fewer vertices?" if graph.n > smallest().n else ""
+    return _report(exercise, True, False, f"your graph ({size}) completes the set: all {total} pairs.{smaller}",
+                   lambda: graph)
+
+
+def explain_coverage_run(formulation: str, covered: tuple[int, int], records: Sequence[dict], perfect: bool,
+                         in_unshown_frame: int, failures: int) -> str:
+    """Lesson 07, exercise 5: what a training run of the reader's shows. `covered` is the training set's
+    (covered, total) pairs, `records` the evaluation (`npi_lib.evaluation.evaluate`), `failures` the wrong
+    runs, of which `in_unshown_frame` first went wrong inside a frame holding a pair the training set never
+    shows.
+
+    >>> text = explain_coverage_run("recursive", (34, 34), [{"size": 5, "correct": 10, "n": 10}], True, 0, 0)
+    >>> for sentence in text.split(". ")[:2]:
+    ...     print(sentence)
+    Trained on 34 of 34 pairs; right on 10 of 10 graphs of 5 vertices
+    Every pair shown and every graph right: what coverage buys the recursive formulation
+    """
+    score = ", ".join(f"{r['correct']} of {r['n']} graphs of {r['size']} vertices" for r in records)
+    told = f"Trained on {covered[0]} of {covered[1]} pairs; right on {score}."
+    if not perfect:
+        told += " Training stopped before every training step was right: train longer before reading more into it."
+    complete = covered[0] == covered[1]
+    shown_only = failures - in_unshown_frame
+    if formulation == "recursive":
+        if complete and not failures:
+            return told + (" Every pair shown and every graph right: what coverage buys the recursive formulation. "
+                           "A recursive frame is short and sees only colours, so a graph of any size is made of "
+                           "situations it was shown. A sample, not a proof: pairs are not whole frames (the deep "
+                           "dive).")
+        if complete:
+            return told + (f" Every pair shown, yet {failures} wrong: a frame's decision depends on the sequence of "
+                           "observations within it, not on one pair, and this seed got a sequence never shown "
+                           "wrong. Coverage of pairs is needed, and not always enough (the deep dive checks whole "
+                           "frames).")
+        told += (f" {covered[1] - covered[0]} pairs never shown; {in_unshown_frame} of the {failures} wrong runs "
+                 "first went wrong in a frame that holds one of them")
+        if not shown_only:
+            return told + ": the failures sit where the training set is silent, as in section 4."
+        return told + (f", the other {shown_only} in frames made of pairs it shows: a frame is a sequence, and "
+                       "pairs are not the whole story.")
+    return told + (f" The loop: {shown_only} of its {failures} wrong runs first went wrong in a frame made only of "
+                   "pairs its training showed. A loop frame runs a whole search with h carried along, so a bigger "
+                   "graph is a longer sequence never seen, whatever the pairs. Coverage of pairs helps the "
+                   "recursive formulation only.")

@@ -1,5 +1,5 @@
 """Topological sort by depth-first search (Cai, Shin & Song 2017 §4.3 and appendix).
-A first look in lesson 02 (section 8); the details in docs/drafts/toposort.py.
+A first look in lesson 02 (section 8); lesson 07 teaches it.
 
 A DFS from every white start vertex, with an explicit stack instead of recursion in Python: a white child
 turns grey, the active vertex is pushed and the child becomes active; when the active vertex has no white
@@ -31,7 +31,7 @@ vertex i's next child to examine. The encoder sees three things only, never a ve
     ... (42 more steps)
 
 Choices where the papers are silent or loose
-(explained in docs/drafts/toposort.py, tested in tests/test_toposort.py):
+(explained in lesson 07, tested in tests/test_toposort.py):
 - EXPLORE calls CHECK_CHILD at the end of *both* branches of its loop, not only after a POP. After a push
   the new active vertex starts at its first child, which may already be black; without CHECK_CHILD the
   next iteration would see "no white child" and finish the vertex too early. Example: edges 1→2, 1→4,
@@ -69,7 +69,7 @@ from functools import lru_cache
 
 from .errors import ActionError, ProblemError
 from .task import Experiment, PaperResults, Probe, Task, code_name
-from .trace import Trace, Tracer, frames, program
+from .trace import Trace, Tracer, first_difference, frames, program
 
 WHITE, GREY, BLACK, INVALID = 0, 1, 2, 3
 COLOR_NAMES = ("WHITE", "GREY", "BLACK", "INVALID")
@@ -543,6 +543,76 @@ def frame_inputs(trace: Trace) -> set[tuple[str, tuple[int, ...]]]:
     return {(describe(f.program, f.args), s.obs) for f in frames(trace) for s in f.steps}  # type: ignore[misc]
 
 
+def step_inputs(trace: Trace) -> list[tuple[str, tuple[int, ...]] | None]:
+    """The (frame program, observation) pair of every step, numbered as `npi_lib.trace.timeline` and the
+    viewers number them: where a run is when it takes that step (lesson 07). None for the root call.
+
+    >>> step_inputs(reference(Graph(1)))[:4]
+    [None, ('TOPOSORT', (0, 3, 1)), ('TOPOSORT', (0, 3, 1)), ('TOPOSORT', (1, 3, 1))]
+    """
+    pairs: list[tuple[str, tuple[int, ...]] | None] = []
+    path: list = []  # the calls enclosing the current step, the root first
+    for depth, s in trace.walk():
+        del path[depth:]
+        pairs.append((describe(path[-1].name, path[-1].args), s.obs) if path else None)  # type: ignore[arg-type]
+        path.append(s)
+    return pairs
+
+
+def first_wrong_step(reference_trace: Trace, network_trace: Trace) -> tuple[int, tuple[str, tuple[int, ...]]] | None:
+    """Where a network's run first leaves the reference: (step index, the (frame program, observation)
+    pair at that step), None when the traces agree. Up to that step both ran alike, so the pair is the
+    network's as well as the reference's (lesson 07).
+
+    >>> ref = reference(Graph(2, ((1, 2),)), record_states=False)
+    >>> net = reference(Graph(2, ((1, 2),)), record_states=False)
+    >>> net.root.children[1].args = (COLOR_CURR, BLACK, 0)
+    >>> first_wrong_step(ref, net), first_wrong_step(ref, ref)
+    ((2, ('TOPOSORT', (0, 0, 1))), None)
+    """
+    i = first_difference(reference_trace, network_trace)
+    if i is None:
+        return None
+    pairs = step_inputs(reference_trace if i < len(reference_trace) + 1 else network_trace)
+    return i, pairs[i]  # type: ignore[return-value]
+
+
+def frame_of_step(trace: Trace, index: int):
+    """The frame that takes step `index` (numbered as `step_inputs` numbers them) and the step's position
+    in it: a `npi_lib.trace.Frame`, as `frames` cuts them (lesson 07).
+
+    >>> frame, k = frame_of_step(reference(Graph(1)), 3)
+    >>> frame.program, k, [s.obs for s in frame.steps]
+    ('TOPOSORT', 2, [(0, 3, 1), (0, 3, 1), (1, 3, 1), (2, 3, 1), (3, 3, 1), (3, 3, 1)])
+    """
+    from .trace import Frame, FrameStep
+
+    if not 1 <= index <= len(trace):
+        raise ProblemError(
+            f"step {index} is not a step of this trace: its steps are 1..{len(trace)} (0 is the root call)"
+        )
+    path: list = []
+    for i, (depth, s) in enumerate(trace.walk()):
+        del path[depth:]
+        if i == index:
+            caller = path[-1]
+            steps = [FrameStep(c.obs, caller.name, caller.args, c.name, c.args, c.ret) for c in caller.children]
+            position = next(k for k, c in enumerate(caller.children) if c is s)
+            return Frame(caller.name, caller.args, steps, depth - 1), position
+        path.append(s)
+    raise AssertionError("unreachable: the index was checked against the trace's length")
+
+
+def frame_pairs(frame) -> set[tuple[str, tuple[int, ...]]]:
+    """The (frame program, observation) pairs of one frame (a `npi_lib.trace.Frame`), as `frame_inputs`
+    spells them (lesson 07).
+
+    >>> sorted(frame_pairs(frames(reference(Graph(1)))[0]))
+    [('TOPOSORT', (0, 3, 1)), ('TOPOSORT', (1, 3, 1)), ('TOPOSORT', (2, 3, 1)), ('TOPOSORT', (3, 3, 1))]
+    """
+    return {(describe(frame.program, frame.args), s.obs) for s in frame.steps}  # type: ignore[misc]
+
+
 @lru_cache(maxsize=None)
 def all_frame_inputs(formulation: str = "recursive") -> frozenset[tuple[str, tuple[int, ...]]]:
     """The (frame program, observation) pairs that occur at all: those of every DAG on 1 to 4 vertices
@@ -705,6 +775,27 @@ def draw_graph(problem: Graph, state: DagState | None = None, ax=None, title: st
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+def draw_moments(problem: Graph, states: list[DagState], titles: list[str] | None = None):
+    """The graph (`draw_graph`) above the environment's rows (`draw`) at each of several moments, one
+    column per state (lesson 07); returns the matplotlib figure.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from npi_lib.trace import timeline
+    >>> moments = timeline(reference(STARVED))
+    >>> draw_moments(STARVED, [moments[5].state, moments[-1].state]).axes.__len__()
+    4
+    """
+    import matplotlib.pyplot as plt
+
+    k = len(states)
+    fig, axes = plt.subplots(2, k, figsize=(3.6 * k, 5.4), gridspec_kw={"height_ratios": [1.25, 1]}, squeeze=False)
+    for i, state in enumerate(states):
+        draw_graph(problem, state, ax=axes[0][i], title=titles[i] if titles else "")
+        draw(state, ax=axes[1][i])
+    fig.tight_layout()
+    return fig
 
 
 def _check(problem: Graph, output: object) -> bool:

@@ -419,3 +419,50 @@ def test_the_starved_graph_misses_three_pairs_and_the_covering_set_shows_them_al
         covered, total = coverage(training_set("starved"), formulation)
         assert total - covered == 3
         assert coverage(training_set("starved-covering"), formulation) == (total, total)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(dags(max_n=8), st.sampled_from(FORMULATIONS))
+def test_step_inputs_name_the_frame_and_observation_of_every_step_in_timeline_order(graph, formulation):
+    from npi_lib.toposort import describe, frame_inputs, step_inputs
+    from npi_lib.trace import timeline
+
+    trace = reference(graph, formulation, record_states=False)
+    pairs = step_inputs(trace)
+    assert len(pairs) == len(timeline(trace)) and pairs[0] is None
+    assert set(pairs[1:]) == frame_inputs(trace)
+    # oracle: each step's pair read off its parent, found by identity among all calls' children
+    parent = {id(c): s for _, s in trace.walk() if s.is_call for c in s.children}
+    for (_, s), pair in zip(list(trace.walk())[1:], pairs[1:]):
+        p = parent[id(s)]
+        assert pair == (describe(p.name, p.args), s.obs)
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(dags(max_n=7), st.sampled_from(FORMULATIONS))
+def test_frame_of_step_is_the_frame_that_takes_the_step(graph, formulation):
+    from npi_lib.toposort import describe, frame_of_step, step_inputs
+
+    trace = reference(graph, formulation, record_states=False)
+    every = [(f.program, f.args, f.steps) for f in frames(trace)]
+    pairs = step_inputs(trace)
+    for i in range(1, len(trace) + 1):
+        frame, k = frame_of_step(trace, i)
+        assert (frame.program, frame.args, frame.steps) in every
+        assert (describe(frame.program, frame.args), frame.steps[k].obs) == pairs[i]
+    with pytest.raises(ProblemError, match="is not a step of this trace"):
+        frame_of_step(trace, len(trace) + 1)
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(dags(max_n=7), st.data())
+def test_first_wrong_step_finds_a_changed_step_and_where_the_run_was(graph, data):
+    from npi_lib.toposort import first_wrong_step, step_inputs
+
+    ref = reference(graph, record_states=False)
+    net = reference(graph, record_states=False)
+    assert first_wrong_step(ref, net) is None
+    steps = [s for _, s in net.walk()]
+    i = data.draw(st.integers(1, len(steps) - 1))
+    steps[i].ret = not steps[i].ret  # one decision of the network differs: its return flag
+    assert first_wrong_step(ref, net) == (i, step_inputs(ref)[i])
