@@ -1,5 +1,5 @@
 """Quicksort with Lomuto's partition (Cai, Shin & Song 2017 §4.4 and appendix).
-A first look in lesson 02 (section 9); the details in docs/drafts/quicksort.py.
+A first look in lesson 02 (section 9); the details in lesson 08.
 
 The environment holds the array, two stacks Q_stackLo / Q_stackHi of pending (lo, hi) frames, and six
 pointers: p_lo, p_hi (the frame being sorted), p_stackLo, p_stackHi (the stack tops), p_pivot and p_j (the
@@ -42,7 +42,7 @@ The programs (⏎ marks the step that carries the return flag):
                        MOVE(p_stackHi, DOWN) ⏎
 
 Choices where the paper's converted text is garbled or the paper is silent
-(explained in docs/drafts/quicksort.py, tested in tests/test_quicksort.py):
+(explained in lesson 08, tested in tests/test_quicksort.py):
 - Indices are 0-based: the stacks start holding the frame (0, n-1), the paper's (1, n). Cell 0 of each
   stack is a floor that is never written, so "stacks empty" is "the cell under p_stackLo is empty"; the
   initial frame sits in cell 1. A stack has 2n + 1 cells: the recursive formulation keeps a frame on the

@@ -23,8 +23,8 @@
 # numbers of 5,000 digits, train it on five one-digit sums and check it on *every* frame it can meet (a proof
 # for sums of any length built from their columns), and break the reset to see everything fall apart.
 #
-# **Where you are:** previous: [04 learning to add without recursion](04_learning_to_add.ipynb) · next: a
-# later lesson (the sorting tasks, and verification).
+# **Where you are:** previous: [04 learning to add without recursion](04_learning_to_add.ipynb) · next:
+# [06 bubble sort](06_bubble_sort.ipynb), the first of three lessons that teach the network the paper's other tasks.
 #
 # **Learning goals.** After this lesson you can
 # 1. say why every frame of the recursive `ADD` has 1 or 3 steps, whatever the length of the numbers;
@@ -832,7 +832,7 @@ if failing:
 #   to know.
 # - Without the reset, the first called frame already goes wrong, and no sum comes out right.
 # - What recursion bought: bounded frames, hence a finite V, hence generalization that can be **verified**
-#   rather than sampled. A later lesson takes the same ideas to the sorting tasks and to verification.
+#   rather than sampled. Lessons 06 to 08 take the same ideas to sorting and to topological sort.
 #
 # ## Further reading
 #

@@ -23,8 +23,8 @@
 # encoder: an NPI that sees only **comparison bits** never sees a value, so it sorts letters, words and
 # floats as well as digits; its loop version fails on *short* arrays, and you will find out why.
 #
-# **Where you are:** previous: [05 learning to add with recursion](05_recursion.ipynb) · next: the next
-# sorting lessons (topological sort, quicksort).
+# **Where you are:** previous: [05 learning to add with recursion](05_recursion.ipynb) · next:
+# [07 topological sort](07_topological_sort.ipynb), then [08 quicksort](08_quicksort.ipynb).
 #
 # **Learning goals.** After this lesson you can
 # 1. describe bubble sort's environment (one row, three pointers) and the conventions the paper leaves open;

@@ -26,7 +26,8 @@
 # formulation fail as arrays grow, as in Table 3 of Cai, Shin & Song (2017).
 #
 # **Where you are:** previous: [07 topological sort](07_topological_sort.ipynb) · next: the end of the
-# task lessons; lesson 05 (section 5) has the verification idea this lesson applies to quicksort.
+# task lessons; [05 learning to add with recursion](05_recursion.ipynb) (section 5) has the verification idea this
+# lesson applies to quicksort.
 #
 # **Learning goals.** After this lesson you can
 # 1. run Lomuto's partition by hand and read it as the NPI programs `PARTITION`, `COMPSWAP_LOOP`, `COMPSWAP`;
