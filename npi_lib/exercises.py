@@ -815,70 +815,6 @@ def unseen_frames_reference(task: Any, problem: Any, training_problems: Sequence
     return dict(Counter(program for program, _, _ in frame_inputs(problem) - seen))
 
 
-# ---- lesson 08: quicksort
-def partition_reference(array: Sequence[int]) -> tuple[tuple[int, ...], int]:
-    """Lesson 08, exercise 1, kept here so that the notebook does not show the answer: the array after the
-    root frame's PARTITION (Lomuto's, on the whole array) and where the pivot value ended, both read from
-    the quicksort environment as the reference trace leaves it.
-
-    >>> partition_reference([3, 1, 2])
-    ((1, 2, 3), 1)
-    """
-    from .quicksort import reference  # lazy, like the other checks
-
-    if len(array) < 2:
-        raise NpiLibError(f"{list(array)} has fewer than 2 elements: QUICKSORT partitions nothing")
-    root = reference(array, "recursive").root
-    after = next(step for step in root.children if step.name == "PARTITION").state
-    return after.array, after.p_pivot
-
-
-def self_calls_reference(trace: Any) -> tuple[int, int]:
-    """Lesson 08, exercise 2: (tail calls, other calls) among the calls a program makes to itself in
-    `trace`; a tail call is the call step that carries the return flag.
-
-    >>> from npi_lib.quicksort import reference
-    >>> self_calls_reference(reference([3, 1, 2], "recursive"))
-    (2, 2)
-    """
-    from .trace import frames
-
-    calls = [step.ret for f in frames(trace) for step in f.steps if step.next_program == f.program]
-    return sum(calls), len(calls) - sum(calls)
-
-
-def quicksort_nesting_reference(n: int) -> int:
-    """Lesson 08, exercise 3: the most QUICKSORT frames on the call stack at once while the recursive
-    reference sorts the already sorted array 0, 1, ..., n-1 (n <= 10: the array holds digits).
-
-    >>> [quicksort_nesting_reference(n) for n in (1, 2, 3)]
-    [1, 2, 3]
-    """
-    from .quicksort import reference
-
-    deepest, path = 0, []  # path: is each open call a QUICKSORT?
-    for depth, step in reference(tuple(range(n)), "recursive", record_states=False).walk():
-        path = path[:depth] + [step.name == "QUICKSORT"]
-        deepest = max(deepest, sum(path))
-    return deepest
-
-
-def state_only_steps_reference(frame: Any) -> list[int]:
-    """Lesson 08, exercise 4: the steps of a frame (0-based) whose observation the frame already met at an
-    earlier step where it decided something else: decisions that only the controller state tells apart.
-
-    >>> from npi_lib.quicksort import reference
-    >>> from npi_lib.trace import frames
-    >>> state_only_steps_reference(frames(reference([3, 1, 2], "recursive"))[0])
-    [1, 2, 3, 5, 6, 7, 8]
-    """
-    def decision(step: Any) -> tuple:
-        return step.next_program, tuple(step.next_args), step.ret
-
-    return [t for t, step in enumerate(frame.steps)
-            if any(s.obs == step.obs and decision(s) != decision(step) for s in frame.steps[:t])]
-
-
 # ---- lesson 06: bubblesort
 def compare_observation_reference(task: Any, values: Sequence[Any], i1: int, i2: int, i3: int) -> tuple[int, ...]:
     """Lesson 06, exercise 3, kept here so that the notebook does not show the answer: what the comparison-bit
@@ -1154,3 +1090,67 @@ def explain_coverage_run(formulation: str, covered: tuple[int, int], records: Se
                    "pairs its training showed. A loop frame runs a whole search with h carried along, so a bigger "
                    "graph is a longer sequence never seen, whatever the pairs. Coverage of pairs helps the "
                    "recursive formulation only.")
+
+
+# ---- lesson 08: quicksort
+def partition_reference(array: Sequence[int]) -> tuple[tuple[int, ...], int]:
+    """Lesson 08, exercise 1, kept here so that the notebook does not show the answer: the array after the
+    root frame's PARTITION (Lomuto's, on the whole array) and where the pivot value ended, both read from
+    the quicksort environment as the reference trace leaves it.
+
+    >>> partition_reference([3, 1, 2])
+    ((1, 2, 3), 1)
+    """
+    from .quicksort import reference  # lazy, like the other checks
+
+    if len(array) < 2:
+        raise NpiLibError(f"{list(array)} has fewer than 2 elements: QUICKSORT partitions nothing")
+    root = reference(array, "recursive").root
+    after = next(step for step in root.children if step.name == "PARTITION").state
+    return after.array, after.p_pivot
+
+
+def self_calls_reference(trace: Any) -> tuple[int, int]:
+    """Lesson 08, exercise 2: (tail calls, other calls) among the calls a program makes to itself in
+    `trace`; a tail call is the call step that carries the return flag.
+
+    >>> from npi_lib.quicksort import reference
+    >>> self_calls_reference(reference([3, 1, 2], "recursive"))
+    (2, 2)
+    """
+    from .trace import frames
+
+    calls = [step.ret for f in frames(trace) for step in f.steps if step.next_program == f.program]
+    return sum(calls), len(calls) - sum(calls)
+
+
+def quicksort_nesting_reference(n: int) -> int:
+    """Lesson 08, exercise 3: the most QUICKSORT frames on the call stack at once while the recursive
+    reference sorts the already sorted array 0, 1, ..., n-1 (n <= 10: the array holds digits).
+
+    >>> [quicksort_nesting_reference(n) for n in (1, 2, 3)]
+    [1, 2, 3]
+    """
+    from .quicksort import reference
+
+    deepest, path = 0, []  # path: is each open call a QUICKSORT?
+    for depth, step in reference(tuple(range(n)), "recursive", record_states=False).walk():
+        path = path[:depth] + [step.name == "QUICKSORT"]
+        deepest = max(deepest, sum(path))
+    return deepest
+
+
+def state_only_steps_reference(frame: Any) -> list[int]:
+    """Lesson 08, exercise 4: the steps of a frame (0-based) whose observation the frame already met at an
+    earlier step where it decided something else: decisions that only the controller state tells apart.
+
+    >>> from npi_lib.quicksort import reference
+    >>> from npi_lib.trace import frames
+    >>> state_only_steps_reference(frames(reference([3, 1, 2], "recursive"))[0])
+    [1, 2, 3, 5, 6, 7, 8]
+    """
+    def decision(step: Any) -> tuple:
+        return step.next_program, tuple(step.next_args), step.ret
+
+    return [t for t, step in enumerate(frame.steps)
+            if any(s.obs == step.obs and decision(s) != decision(step) for s in frame.steps[:t])]

@@ -602,6 +602,199 @@ def test_lesson05_unseen_frames_reference_counts_one_frame_per_column_and_per_pa
     assert unseen_frames_reference(addition.TASK, (822, 233), starved, "non-recursive") == {"ADD": 1, "LSHIFT": 2}
 
 
+# ---- lesson 06: bubblesort
+def test_lesson06_compare_observation_reference_matches_ranks_with_the_tokens_outside():
+    import random
+
+    from npi_lib.bubblesort import TASK_COMPARE
+    from npi_lib.exercises import compare_observation_reference
+
+    rng = random.Random(6)
+    for _ in range(200):
+        words = [rng.choice(["fig", "kiwi", "pear", "Plum", "é"]) for _ in range(rng.randint(1, 6))]
+        n = len(words)
+        i1, i2, i3 = rng.randint(0, n + 1), rng.randint(0, n + 1), rng.randint(1, n + 1)
+        # an independent oracle: the start token ranks below every value, the end token above
+        rank = [-1] + [sorted(set(words)).index(w) for w in words] + [len(words)]
+        expected = (int(rank[i1] <= rank[i2]), int(1 <= i1 <= n), int(1 <= i2 <= n), int(i3 == n))
+        assert compare_observation_reference(TASK_COMPARE, words, i1, i2, i3) == expected
+
+
+def test_lesson06_compswap_sees_the_same_three_observations_on_long_arrays():
+    import random
+
+    from npi_lib.bubblesort import TASK_COMPARE
+    from npi_lib.exercises import compswap_observations_compare
+    from npi_lib.trace import frames
+
+    rng = random.Random(0)
+    longer = set()
+    for _ in range(30):
+        values = [rng.uniform(-5, 5) for _ in range(rng.randint(5, 12))]
+        trace = TASK_COMPARE.reference(values, "recursive", record_states=False)
+        longer |= {f.steps[0].obs for f in frames(trace) if f.program == "COMPSWAP"}
+    assert compswap_observations_compare(TASK_COMPARE) == longer == {(1, 0, 1, 0), (1, 1, 1, 0), (0, 1, 1, 0)}
+
+
+def test_lesson06_compswap_check_explains_impossible_and_missing_observations(capsys):
+    from npi_lib.bubblesort import TASK_COMPARE
+    from npi_lib.exercises import check_compswap_observations
+
+    right = [(1, 0, 1, 0), [1, 1, 1, 0], (0, 1, 1, 0)]  # any iterable of bit sequences
+    assert check_compswap_observations("ex", lambda: right, TASK_COMPARE).passed
+    assert "all 3 observations" in capsys.readouterr().out
+    assert not check_compswap_observations("ex", lambda: {*map(tuple, right), (1, 1, 1, 1)}, TASK_COMPARE).passed
+    assert "no pass runs once i3 == length" in capsys.readouterr().out
+    assert not check_compswap_observations("ex", lambda: {*map(tuple, right), (1, 1, 0, 0)}, TASK_COMPARE).passed
+    assert "BSTEP stops as soon as i2 leaves the values" in capsys.readouterr().out
+    assert not check_compswap_observations("ex", lambda: {(0, 1, 1, 0)}, TASK_COMPARE).passed
+    out = capsys.readouterr().out
+    assert "the first comparison of a pass" in out and "Missing: (1, 1, 1, 0), two values in order" in out
+    assert not check_compswap_observations("ex", lambda: 3, TASK_COMPARE).passed
+    assert "return a set of 4-tuples of bits" in capsys.readouterr().out
+
+    def not_yet():
+        raise NotImplementedError()
+
+    result = check_compswap_observations("ex", not_yet, TASK_COMPARE)
+    assert result.fallback and len(result.use()) == 3
+
+
+def test_lesson06_dropped_pairs_report_splits_the_failures_by_the_pairs_compswap_meets():
+    import random
+
+    from npi_lib import bubblesort
+    from npi_lib.checkpoint import shipped_checkpoint
+    from npi_lib.exercises import dropped_pairs_report
+
+    model = shipped_checkpoint("bubblesort").model
+    step = model.fast_step()
+    compswap = bubblesort.TASK.program_id("COMPSWAP")
+
+    def never_swaps_9_before_0(obs, args, prog, state):  # the shipped model, wrong on one COMPSWAP decision
+        decision, state = step(obs, args, prog, state)
+        if prog == compswap and obs[:2] == (9, 0):
+            return (True, bubblesort.TASK.program_id("NOP"), (0, 0, 0)), state
+        return decision, state
+
+    rng = random.Random(1)
+    tests = [bubblesort.random_problem(5, rng) for _ in range(30)]
+    meets = sum(bool(bubblesort.compswap_pairs([p]) & {(9, 0)}) for p in tests)
+    assert 0 < meets < len(tests)
+    text = dropped_pairs_report(bubblesort.TASK, never_swaps_9_before_0, {(9, 0)}, tests)
+    assert f"left out: {meets} of {meets} fail; the other arrays: 0 of {len(tests) - meets} fail" in text
+    assert "Every failure is an array that makes COMPSWAP decide on a pair it never saw" in text
+    assert "filled the gap" in dropped_pairs_report(bubblesort.TASK, model, {(9, 0)}, tests)
+
+    def stops_at_once(obs, args, prog, state):
+        return (True, bubblesort.TASK.program_id("NOP"), (0, 0, 0)), state
+
+    text = dropped_pairs_report(bubblesort.TASK, stops_at_once, {(9, 0)}, [(2, 1)])
+    assert "0 of 0 fail; the other arrays: 1 of 1 fail" in text and "in a BUBBLESORT frame" in text
+
+
+# ---- lesson 07: toposort
+def _toposort_graphs():
+    import random
+
+    from npi_lib import toposort
+
+    rng = random.Random(7)
+    return [toposort.STARVED, toposort.COVERING, toposort.Graph(1)] + [
+        toposort.random_dag(rng.randint(1, 9), rng, density=rng.uniform(0, 1)) for _ in range(25)]
+
+
+def _missing_pairs():
+    from functools import partial
+
+    from npi_lib import toposort
+    from npi_lib.exercises import missing_pairs_reference
+
+    return partial(missing_pairs_reference, toposort.TASK, toposort.frame_inputs, toposort.all_frame_inputs)
+
+
+def test_lesson07_recorded_observations_are_what_the_environment_observes_in_each_state():
+    from npi_lib import toposort
+    from npi_lib.exercises import recorded_observations
+
+    for graph in _toposort_graphs():
+        for formulation in toposort.FORMULATIONS:
+            seen = recorded_observations([toposort.reference(graph, formulation)])
+            for state, obs in seen.items():  # oracle: an environment put in that state observes it
+                env = toposort.DagEnv(graph)
+                env.color, env.child_list = list(state.colors), list(state.child_list)
+                env.p_start, env.p_stack, env.v_active = state.p_start, state.p_stack, state.v_active
+                assert env.observe() == obs
+
+
+def test_lesson07_relabel_reference_renames_both_ends_and_keeps_the_graph_a_dag():
+    import random
+
+    from npi_lib import toposort
+    from npi_lib.exercises import relabel_reference
+
+    rng = random.Random(0)
+    for graph in _toposort_graphs():
+        new_ids = rng.sample(range(1, graph.n + 1), graph.n)
+        renamed = relabel_reference(toposort.TASK, graph, new_ids)
+        assert isinstance(renamed, toposort.Graph) and list(renamed.edges) == sorted(renamed.edges)
+        old_of = {new: old for old, new in enumerate(new_ids, 1)}  # oracle: the edge set mapped back
+        assert {(old_of[u], old_of[v]) for u, v in renamed.edges} == set(graph.edges)
+        assert relabel_reference(toposort.TASK, graph, list(range(1, graph.n + 1))) == graph
+
+
+def test_lesson07_missing_pairs_are_the_possible_pairs_no_trace_shows():
+    from npi_lib import toposort
+
+    missing_pairs = _missing_pairs()
+    assert missing_pairs([toposort.STARVED]) == {
+        ("CHECK_CHILD", (1, 2, 0)), ("EXPLORE", (1, 2, 0)), ("TOPOSORT", (1, 3, 1))}
+    assert missing_pairs(toposort.training_set("starved-covering"), "non-recursive") == set()
+    assert missing_pairs([]) == set(toposort.all_frame_inputs())
+    for graph in _toposort_graphs()[:8]:
+        shown = toposort.frame_inputs(toposort.reference(graph, record_states=False))
+        missing = missing_pairs([graph])
+        assert missing.isdisjoint(shown) and missing | shown == set(toposort.all_frame_inputs())
+
+
+def test_lesson07_covering_check_explains_cycles_and_missing_pairs_and_finds_a_fallback_itself(capsys):
+    from npi_lib import toposort
+    from npi_lib.exercises import check_covering_graph
+
+    missing_pairs, task, base = _missing_pairs(), toposort.TASK, [toposort.STARVED]
+
+    def not_yet():
+        raise NotImplementedError()
+
+    result = check_covering_graph("ex", not_yet, base, task, missing_pairs)
+    fallback = result.use()
+    assert result.fallback and fallback.n == 3 and not missing_pairs([*base, fallback])
+    assert not check_covering_graph("ex", lambda: {"n": 2, "edges": [[1, 2], [2, 1]]}, base, task, missing_pairs)
+    assert "has a cycle 1 → 2 → 1" in capsys.readouterr().out
+    assert not check_covering_graph("ex", lambda: {"n": 1, "edges": []}, base, task, missing_pairs)  # no black child
+    out = capsys.readouterr().out
+    assert "still missing" in out and "TOPOSORT sees (1, 3, 1)" not in out and "EXPLORE sees (1, 2, 0)" in out
+    assert check_covering_graph("ex", lambda: toposort.COVERING, base, task, missing_pairs).passed
+    bigger = {"n": 4, "edges": [[2, 3], [3, 1]]}  # COVERING and an isolated vertex
+    result = check_covering_graph("ex", lambda: bigger, base, task, missing_pairs)
+    assert result.passed and result.use() == toposort.parse_input(bigger)
+    assert "fewer vertices" in capsys.readouterr().out
+
+
+def test_lesson07_explanation_follows_the_formulation_and_the_coverage():
+    from npi_lib.exercises import explain_coverage_run
+
+    records = [{"size": 5, "correct": 7, "n": 10}]
+    silent = explain_coverage_run("recursive", (31, 34), records, True, 3, 3)
+    assert "3 of the 3 wrong runs first went wrong in a frame that holds one" in silent
+    partly = explain_coverage_run("recursive", (31, 34), records, True, 1, 3)
+    assert "the other 2 in frames made of pairs it shows" in partly
+    assert "not always enough" in explain_coverage_run("recursive", (34, 34), records, True, 0, 3)
+    loop = explain_coverage_run("non-recursive", (34, 34), records, True, 0, 3)
+    assert "3 of its 3 wrong runs first went wrong in a frame made only of pairs its training showed" in loop
+    assert "train longer" in explain_coverage_run("recursive", (34, 34), records, False, 0, 3)
+
+
 # ---- lesson 08: quicksort
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -678,194 +871,3 @@ def test_lesson08_state_only_steps_are_repeated_observations_with_new_decisions(
     assert state_only_steps_reference(frame(((0,), "A", False), ((0,), "A", False), ((1,), "B", True))) == []
     assert state_only_steps_reference(frame(((0,), "A", False), ((0,), "B", False), ((0,), "A", False))) == [1, 2]
     assert state_only_steps_reference(frame()) == []
-
-
-# ---- lesson 06: bubblesort
-def test_lesson06_compare_observation_reference_matches_ranks_with_the_tokens_outside():
-    import random
-
-    from npi_lib.bubblesort import TASK_COMPARE
-    from npi_lib.exercises import compare_observation_reference
-
-    rng = random.Random(6)
-    for _ in range(200):
-        words = [rng.choice(["fig", "kiwi", "pear", "Plum", "é"]) for _ in range(rng.randint(1, 6))]
-        n = len(words)
-        i1, i2, i3 = rng.randint(0, n + 1), rng.randint(0, n + 1), rng.randint(1, n + 1)
-        # an independent oracle: the start token ranks below every value, the end token above
-        rank = [-1] + [sorted(set(words)).index(w) for w in words] + [len(words)]
-        expected = (int(rank[i1] <= rank[i2]), int(1 <= i1 <= n), int(1 <= i2 <= n), int(i3 == n))
-        assert compare_observation_reference(TASK_COMPARE, words, i1, i2, i3) == expected
-
-
-def test_lesson06_compswap_sees_the_same_three_observations_on_long_arrays():
-    import random
-
-    from npi_lib.bubblesort import TASK_COMPARE
-    from npi_lib.exercises import compswap_observations_compare
-    from npi_lib.trace import frames
-
-    rng = random.Random(0)
-    longer = set()
-    for _ in range(30):
-        values = [rng.uniform(-5, 5) for _ in range(rng.randint(5, 12))]
-        trace = TASK_COMPARE.reference(values, "recursive", record_states=False)
-        longer |= {f.steps[0].obs for f in frames(trace) if f.program == "COMPSWAP"}
-    assert compswap_observations_compare(TASK_COMPARE) == longer == {(1, 0, 1, 0), (1, 1, 1, 0), (0, 1, 1, 0)}
-
-
-def test_lesson06_compswap_check_explains_impossible_and_missing_observations(capsys):
-    from npi_lib.bubblesort import TASK_COMPARE
-    from npi_lib.exercises import check_compswap_observations
-
-    right = [(1, 0, 1, 0), [1, 1, 1, 0], (0, 1, 1, 0)]  # any iterable of bit sequences
-    assert check_compswap_observations("ex", lambda: right, TASK_COMPARE).passed
-    assert "all 3 observations" in capsys.readouterr().out
-    assert not check_compswap_observations("ex", lambda: {*map(tuple, right), (1, 1, 1, 1)}, TASK_COMPARE).passed
-    assert "no pass runs once i3 == length" in capsys.readouterr().out
-    assert not check_compswap_observations("ex", lambda: {*map(tuple, right), (1, 1, 0, 0)}, TASK_COMPARE).passed
-    assert "BSTEP stops as soon as i2 leaves the values" in capsys.readouterr().out
-    assert not check_compswap_observations("ex", lambda: {(0, 1, 1, 0)}, TASK_COMPARE).passed
-    out = capsys.readouterr().out
-    assert "the first comparison of a pass" in out and "Missing: (1, 1, 1, 0), two values in order" in out
-    assert not check_compswap_observations("ex", lambda: 3, TASK_COMPARE).passed
-    assert "return a set of 4-tuples of bits" in capsys.readouterr().out
-
-
-# ---- lesson 07: toposort
-def _toposort_graphs():
-    import random
-
-    from npi_lib import toposort
-
-    rng = random.Random(7)
-    return [toposort.STARVED, toposort.COVERING, toposort.Graph(1)] + [
-        toposort.random_dag(rng.randint(1, 9), rng, density=rng.uniform(0, 1)) for _ in range(25)]
-
-
-def _missing_pairs():
-    from functools import partial
-
-    from npi_lib import toposort
-    from npi_lib.exercises import missing_pairs_reference
-
-    return partial(missing_pairs_reference, toposort.TASK, toposort.frame_inputs, toposort.all_frame_inputs)
-
-
-def test_lesson07_recorded_observations_are_what_the_environment_observes_in_each_state():
-    from npi_lib import toposort
-    from npi_lib.exercises import recorded_observations
-
-    for graph in _toposort_graphs():
-        for formulation in toposort.FORMULATIONS:
-            seen = recorded_observations([toposort.reference(graph, formulation)])
-            for state, obs in seen.items():  # oracle: an environment put in that state observes it
-                env = toposort.DagEnv(graph)
-                env.color, env.child_list = list(state.colors), list(state.child_list)
-                env.p_start, env.p_stack, env.v_active = state.p_start, state.p_stack, state.v_active
-                assert env.observe() == obs
-
-
-def test_lesson07_relabel_reference_renames_both_ends_and_keeps_the_graph_a_dag():
-    import random
-
-    from npi_lib import toposort
-    from npi_lib.exercises import relabel_reference
-
-    rng = random.Random(0)
-    for graph in _toposort_graphs():
-        new_ids = rng.sample(range(1, graph.n + 1), graph.n)
-        renamed = relabel_reference(toposort.TASK, graph, new_ids)
-        assert isinstance(renamed, toposort.Graph) and list(renamed.edges) == sorted(renamed.edges)
-        old_of = {new: old for old, new in enumerate(new_ids, 1)}  # oracle: the edge set mapped back
-        assert {(old_of[u], old_of[v]) for u, v in renamed.edges} == set(graph.edges)
-        assert relabel_reference(toposort.TASK, graph, list(range(1, graph.n + 1))) == graph
-
-
-def test_lesson07_missing_pairs_are_the_possible_pairs_no_trace_shows():
-    from npi_lib import toposort
-
-    missing_pairs = _missing_pairs()
-    assert missing_pairs([toposort.STARVED]) == {
-        ("CHECK_CHILD", (1, 2, 0)), ("EXPLORE", (1, 2, 0)), ("TOPOSORT", (1, 3, 1))}
-    assert missing_pairs(toposort.training_set("starved-covering"), "non-recursive") == set()
-    assert missing_pairs([]) == set(toposort.all_frame_inputs())
-    for graph in _toposort_graphs()[:8]:
-        shown = toposort.frame_inputs(toposort.reference(graph, record_states=False))
-        missing = missing_pairs([graph])
-        assert missing.isdisjoint(shown) and missing | shown == set(toposort.all_frame_inputs())
-
-
-def test_lesson07_covering_check_explains_cycles_and_missing_pairs_and_finds_a_fallback_itself(capsys):
-    from npi_lib import toposort
-    from npi_lib.exercises import check_covering_graph
-
-    missing_pairs, task, base = _missing_pairs(), toposort.TASK, [toposort.STARVED]
-
-    def not_yet():
-        raise NotImplementedError()
-
-    result = check_compswap_observations("ex", not_yet, TASK_COMPARE)
-    assert result.fallback and len(result.use()) == 3
-
-
-def test_lesson06_dropped_pairs_report_splits_the_failures_by_the_pairs_compswap_meets():
-    import random
-
-    from npi_lib import bubblesort
-    from npi_lib.checkpoint import shipped_checkpoint
-    from npi_lib.exercises import dropped_pairs_report
-
-    model = shipped_checkpoint("bubblesort").model
-    step = model.fast_step()
-    compswap = bubblesort.TASK.program_id("COMPSWAP")
-
-    def never_swaps_9_before_0(obs, args, prog, state):  # the shipped model, wrong on one COMPSWAP decision
-        decision, state = step(obs, args, prog, state)
-        if prog == compswap and obs[:2] == (9, 0):
-            return (True, bubblesort.TASK.program_id("NOP"), (0, 0, 0)), state
-        return decision, state
-
-    rng = random.Random(1)
-    tests = [bubblesort.random_problem(5, rng) for _ in range(30)]
-    meets = sum(bool(bubblesort.compswap_pairs([p]) & {(9, 0)}) for p in tests)
-    assert 0 < meets < len(tests)
-    text = dropped_pairs_report(bubblesort.TASK, never_swaps_9_before_0, {(9, 0)}, tests)
-    assert f"left out: {meets} of {meets} fail; the other arrays: 0 of {len(tests) - meets} fail" in text
-    assert "Every failure is an array that makes COMPSWAP decide on a pair it never saw" in text
-    assert "filled the gap" in dropped_pairs_report(bubblesort.TASK, model, {(9, 0)}, tests)
-
-    def stops_at_once(obs, args, prog, state):
-        return (True, bubblesort.TASK.program_id("NOP"), (0, 0, 0)), state
-
-    text = dropped_pairs_report(bubblesort.TASK, stops_at_once, {(9, 0)}, [(2, 1)])
-    assert "0 of 0 fail; the other arrays: 1 of 1 fail" in text and "in a BUBBLESORT frame" in text
-
-
-    result = check_covering_graph("ex", not_yet, base, task, missing_pairs)
-    fallback = result.use()
-    assert result.fallback and fallback.n == 3 and not missing_pairs([*base, fallback])
-    assert not check_covering_graph("ex", lambda: {"n": 2, "edges": [[1, 2], [2, 1]]}, base, task, missing_pairs)
-    assert "has a cycle 1 → 2 → 1" in capsys.readouterr().out
-    assert not check_covering_graph("ex", lambda: {"n": 1, "edges": []}, base, task, missing_pairs)  # no black child
-    out = capsys.readouterr().out
-    assert "still missing" in out and "TOPOSORT sees (1, 3, 1)" not in out and "EXPLORE sees (1, 2, 0)" in out
-    assert check_covering_graph("ex", lambda: toposort.COVERING, base, task, missing_pairs).passed
-    bigger = {"n": 4, "edges": [[2, 3], [3, 1]]}  # COVERING and an isolated vertex
-    result = check_covering_graph("ex", lambda: bigger, base, task, missing_pairs)
-    assert result.passed and result.use() == toposort.parse_input(bigger)
-    assert "fewer vertices" in capsys.readouterr().out
-
-
-def test_lesson07_explanation_follows_the_formulation_and_the_coverage():
-    from npi_lib.exercises import explain_coverage_run
-
-    records = [{"size": 5, "correct": 7, "n": 10}]
-    silent = explain_coverage_run("recursive", (31, 34), records, True, 3, 3)
-    assert "3 of the 3 wrong runs first went wrong in a frame that holds one" in silent
-    partly = explain_coverage_run("recursive", (31, 34), records, True, 1, 3)
-    assert "the other 2 in frames made of pairs it shows" in partly
-    assert "not always enough" in explain_coverage_run("recursive", (34, 34), records, True, 0, 3)
-    loop = explain_coverage_run("non-recursive", (34, 34), records, True, 0, 3)
-    assert "3 of its 3 wrong runs first went wrong in a frame made only of pairs its training showed" in loop
-    assert "train longer" in explain_coverage_run("recursive", (34, 34), records, False, 0, 3)
