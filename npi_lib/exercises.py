@@ -1093,19 +1093,18 @@ def explain_coverage_run(formulation: str, covered: tuple[int, int], records: Se
 
 
 # ---- lesson 08: quicksort
-def partition_reference(array: Sequence[int]) -> tuple[tuple[int, ...], int]:
+def partition_reference(task: Any, array: Sequence[int]) -> tuple[tuple[int, ...], int]:
     """Lesson 08, exercise 1, kept here so that the notebook does not show the answer: the array after the
     root frame's PARTITION (Lomuto's, on the whole array) and where the pivot value ended, both read from
-    the quicksort environment as the reference trace leaves it.
+    the quicksort environment (`task` is the quicksort Task) as the reference trace leaves it.
 
-    >>> partition_reference([3, 1, 2])
+    >>> from npi_lib.quicksort import TASK
+    >>> partition_reference(TASK, [3, 1, 2])
     ((1, 2, 3), 1)
     """
-    from .quicksort import reference  # lazy, like the other checks
-
     if len(array) < 2:
-        raise NpiLibError(f"{list(array)} has fewer than 2 elements: QUICKSORT partitions nothing")
-    root = reference(array, "recursive").root
+        raise NpiLibError(f"{list(array)} has fewer than 2 elements: {task.entry('recursive')[0]} partitions nothing")
+    root = task.reference(array, "recursive").root
     after = next(step for step in root.children if step.name == "PARTITION").state
     return after.array, after.p_pivot
 
@@ -1124,18 +1123,19 @@ def self_calls_reference(trace: Any) -> tuple[int, int]:
     return sum(calls), len(calls) - sum(calls)
 
 
-def quicksort_nesting_reference(n: int) -> int:
+def sorted_nesting_reference(task: Any, n: int) -> int:
     """Lesson 08, exercise 3: the most QUICKSORT frames on the call stack at once while the recursive
-    reference sorts the already sorted array 0, 1, ..., n-1 (n <= 10: the array holds digits).
+    reference of `task` (the quicksort Task) sorts the already sorted array 0, 1, ..., n-1 (n <= 10: the
+    array holds digits).
 
-    >>> [quicksort_nesting_reference(n) for n in (1, 2, 3)]
+    >>> from npi_lib.quicksort import TASK
+    >>> [sorted_nesting_reference(TASK, n) for n in (1, 2, 3)]
     [1, 2, 3]
     """
-    from .quicksort import reference
-
-    deepest, path = 0, []  # path: is each open call a QUICKSORT?
-    for depth, step in reference(tuple(range(n)), "recursive", record_states=False).walk():
-        path = path[:depth] + [step.name == "QUICKSORT"]
+    entry = task.entry("recursive")[0]  # QUICKSORT
+    deepest, path = 0, []  # path: is each open call the entry program?
+    for depth, step in task.reference(tuple(range(n)), "recursive", record_states=False).walk():
+        path = path[:depth] + [step.name == entry]
         deepest = max(deepest, sum(path))
     return deepest
 

@@ -816,19 +816,21 @@ def _lomuto(array):
 @settings(max_examples=60, deadline=None)
 @given(digit_arrays)
 def test_lesson08_partition_reference_is_lomutos_partition_of_the_whole_array(array):
+    from npi_lib import quicksort
     from npi_lib.exercises import partition_reference
 
-    assert partition_reference(array) == _lomuto(array)
+    assert partition_reference(quicksort.TASK, array) == _lomuto(array)
 
 
 def test_lesson08_partition_reference_refuses_an_array_with_nothing_to_partition():
     import pytest
 
     from npi_lib.errors import NpiLibError
+    from npi_lib import quicksort
     from npi_lib.exercises import partition_reference
 
     with pytest.raises(NpiLibError, match="fewer than 2 elements"):
-        partition_reference([4])
+        partition_reference(quicksort.TASK, [4])
 
 
 @settings(max_examples=40, deadline=None)
@@ -855,9 +857,10 @@ def test_lesson08_self_calls_of_tail_recursive_tasks_are_all_tail_calls():
 
 
 def test_lesson08_a_sorted_array_nests_one_quicksort_frame_per_element():
-    from npi_lib.exercises import quicksort_nesting_reference
+    from npi_lib import quicksort
+    from npi_lib.exercises import sorted_nesting_reference
 
-    assert [quicksort_nesting_reference(n) for n in range(1, 11)] == list(range(1, 11))
+    assert [sorted_nesting_reference(quicksort.TASK, n) for n in range(1, 11)] == list(range(1, 11))
 
 
 def test_lesson08_state_only_steps_are_repeated_observations_with_new_decisions():

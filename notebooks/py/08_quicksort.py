@@ -53,6 +53,7 @@ import math
 import random
 from collections import Counter
 from dataclasses import replace
+from functools import partial
 
 import matplotlib.pyplot as plt
 import torch
@@ -61,7 +62,7 @@ from npi_lib import addition, bubblesort, quicksort
 from npi_lib.checkpoint import shipped_checkpoint
 from npi_lib.evaluation import evaluate, problems_for
 from npi_lib.exercises import check_function, check_run, off_by_hint, partition_reference
-from npi_lib.exercises import quicksort_nesting_reference, self_calls_reference, state_only_steps_reference
+from npi_lib.exercises import sorted_nesting_reference, self_calls_reference, state_only_steps_reference
 from npi_lib.interpreter import run
 from npi_lib.plotting import draw_call_stack, plot_frame_lengths, plot_paper_comparison, wilson_interval
 from npi_lib.reproduce import evaluate_shipped, format_table
@@ -137,7 +138,7 @@ def partition_hint(args, got, expected):
 
 partition_cases = [((3, 1, 2),), ((2, 5, 1, 4, 3),), ((1, 4, 1, 3, 1),), ((0, 1, 2, 3),), ((9, 7, 5, 3),),
                    ((5, 5, 5),), (quicksort.VERIFICATION_ARRAY,)]
-ex1 = check_function("Exercise 1", partition, partition_reference, partition_cases, hint=partition_hint)
+ex1 = check_function("Exercise 1", partition, partial(partition_reference, task), partition_cases, hint=partition_hint)
 
 # %% [markdown]
 # ## 2. The environment: an array and two stacks
@@ -288,7 +289,7 @@ nesting_mistakes = [
     (lambda n: max(1, math.ceil(math.log2(n))), "that is the depth of a recursion that halves its range; in a "
                                                   "sorted array, what does each partition leave on its left?"),
 ]
-ex3 = check_function("Exercise 3", sorted_nesting, quicksort_nesting_reference, [(n,) for n in range(1, 11)],
+ex3 = check_function("Exercise 3", sorted_nesting, partial(sorted_nesting_reference, task), [(n,) for n in range(1, 11)],
                      hint=off_by_hint(nesting_mistakes))
 
 # %% [markdown]
