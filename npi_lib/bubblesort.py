@@ -409,6 +409,23 @@ def coverage(problems: list[tuple[int, ...]]) -> tuple[int, int]:
     return len(compswap_pairs(problems) & every), len(every)
 
 
+def lshift_unsorted_pairs(problems: list[tuple[int, ...]]) -> set[tuple[int, int]]:
+    """The unsorted pairs of neighbours (Q[i1] > Q[i2], both digits) that LSHIFT frames observe while RESET
+    walks the pointers back. Their decision does not depend on the digits, but the network sees them.
+
+    >>> sorted(lshift_unsorted_pairs([(3, 9, 1)]))  # the first pass leaves 3, 1 at the front
+    [(3, 1)]
+    """
+    return {
+        s.obs[:2]  # type: ignore[index]
+        for p in problems
+        for f in frames(reference(p, "recursive", record_states=False))
+        if f.program == "LSHIFT"
+        for s in f.steps
+        if s.obs[0] < EDGE and s.obs[1] < EDGE and s.obs[0] > s.obs[1]  # type: ignore[index]
+    }
+
+
 def decisions(
     problem: tuple[int, ...], formulation: str = "recursive", compare: bool = False
 ) -> set[tuple[str, tuple[int, ...]]]:
@@ -423,20 +440,30 @@ def decisions(
 
 def training_set(name: str = "paper", seed: int = 0) -> list[tuple[int, ...]]:
     """Training arrays for the digit encoder (CAI Table 1): "paper" (100 arrays of length <= 2, here
-    every array of two digits once, in a seeded order), or "N" for N random arrays of length 1 or 2.
+    every array of two digits once, in a seeded order), "covering" (those, and the 45 arrays (p, 9, q)
+    with p > q), or "N" for N random arrays of length 1 or 2.
+
+    An array of two values is sorted after one pass, so in the paper's set the LSHIFT frames of RESET never
+    observe an unsorted pair of neighbours, which longer arrays show them at every pass but the last. In
+    (p, 9, q) the first pass carries the 9 to the end and leaves p, q unsorted at the front: "covering"
+    shows LSHIFT all 45 unsorted pairs (lesson 06, section 4).
 
         >>> problems = training_set("paper")
-        >>> len(problems), coverage(problems)
-        (100, (110, 110))
+        >>> len(problems), coverage(problems), len(lshift_unsorted_pairs(problems))
+        (100, (110, 110), 0)
+        >>> len(lshift_unsorted_pairs(training_set("covering")))
+        45
     """
     rng = random.Random(seed)
-    if name == "paper":
+    if name in ("paper", "covering"):
         problems = [(a, b) for a in range(10) for b in range(10)]
         rng.shuffle(problems)
+        if name == "covering":
+            problems += [(p, 9, q) for p in range(10) for q in range(p)]
         return problems
     if name.isdigit() and int(name) > 0:
         return [random_problem(rng.randint(1, 2), rng) for _ in range(int(name))]
-    raise ProblemError(f"unknown training set {name!r} for bubblesort; use 'paper' or a count like '50'")
+    raise ProblemError(f"unknown training set {name!r} for bubblesort; use 'paper', 'covering' or a count like '50'")
 
 
 COMPARE_PAPER_LENGTHS = (7, 7, 6)
@@ -505,12 +532,14 @@ PAST_THE_PAPER = 200
 RESULTS = PaperResults(
     title="Bubble sort (digit encoder)",
     source="Cai, Shin & Song (ICLR 2017), Table 1",
-    notes=f"'random': random digit arrays of that length. Length {PAST_THE_PAPER} is past the paper's lengths (no bracket).",
+    notes=f"'random': random digit arrays of that length. Length {PAST_THE_PAPER} is past the paper's lengths (no bracket).\n"
+    "'covering': the paper's arrays and 45 arrays of length 3 that show LSHIFT every unsorted pair of neighbours.",
     experiments=(
         Experiment("recursive", "paper",
                    (Probe("random", (*LENGTHS, PAST_THE_PAPER), ("100",) * len(LENGTHS) + (None,)),)),
         Experiment("partial", "paper", (Probe("random", LENGTHS, ("100", "23", "10", "0", "0", "0")),)),
         Experiment("non-recursive", "paper", (Probe("random", LENGTHS, ("100", "6.7", "10", "0", "0", "0")),)),
+        Experiment("recursive", "covering", (Probe("random", (*LENGTHS, PAST_THE_PAPER)),)),
     ),
 )
 
@@ -539,6 +568,7 @@ TASK = Task(
     parse_input=parse_input,
     random_problem=random_problem,
     training_set=training_set,
+    training_sets=("paper", "covering"),
     input_example="[3, 1, 2]",
     input_help="digits 0-9",
     results=RESULTS,
@@ -556,6 +586,7 @@ TASK_COMPARE = replace(
     make_env=partial(BubbleArray, compare=True),
     parse_input=parse_input_compare,
     training_set=training_set_compare,
+    training_sets=("paper",),
     input_help="numbers or strings, all of one kind",
     results=RESULTS_COMPARE,
     observation_fields=("Q[i1]<=Q[i2]", "i1 on value", "i2 on value", "i3==length"),

@@ -415,7 +415,7 @@ def test_training_sets_are_seeded():
 
 @pytest.mark.parametrize("task", [TASK, TASK_COMPARE])
 def test_unknown_training_set_names_the_choices(task):
-    with pytest.raises(ProblemError, match="use 'paper' or a count"):
+    with pytest.raises(ProblemError, match="use 'paper'(, 'covering')? or a count"):
         task.training_set("huge", 0)
 
 
@@ -449,3 +449,15 @@ def test_draw_shows_the_row():
     ax = TASK.draw(BubbleArray((3, 1, 2)).snapshot(), title="[3, 1, 2]")
     assert ax.get_title() == "[3, 1, 2]"
     assert [t.get_text() for t in ax.texts][:5] == ["#", "3", "1", "2", "#"]
+
+
+def test_the_paper_set_never_shows_lshift_an_unsorted_pair_and_the_covering_set_shows_all_45():
+    """Arrays of two values are sorted after one pass: RESET's LSHIFT frames only ever see sorted
+    neighbours. Longer arrays show unsorted ones, and "covering" shows every one of them."""
+    unsorted = {(a, b) for a in range(10) for b in range(10) if a > b}
+    assert bubblesort.lshift_unsorted_pairs(bubblesort.training_set("paper")) == set()
+    assert bubblesort.lshift_unsorted_pairs(bubblesort.training_set("covering")) == unsorted
+    longer = [bubblesort.random_problem(8, random.Random(k)) for k in range(20)]
+    assert len(bubblesort.lshift_unsorted_pairs(longer)) > 10  # what testing meets
+    covering = bubblesort.training_set("covering")
+    assert covering[:100] == bubblesort.training_set("paper")  # the paper's arrays, then the 45
