@@ -41,8 +41,8 @@
 #
 # Models here are **shipped**: one checkpoint per model of the paper's Tables 1 and 4, trained with the
 # course's recipe (`npi_lib.training.train`, seed 0; `python tools/ship_checkpoints.py` remakes them, a few
-# seconds each). Models **trained here**: the comparison loop with three more seeds (section 8) and your
-# ablation of the training set (Exercise 5), a few seconds each.
+# seconds each). Models **trained here**: the comparison loop with three more seeds (section 8), your
+# ablation of the training set (Exercise 5) and the deep dive's, a few seconds each.
 
 # %%
 # %matplotlib inline
@@ -251,7 +251,7 @@ paper_set = bubblesort.training_set("paper")
 print(len(paper_set), "arrays, e.g.", paper_set[:4], "· COMPSWAP pairs covered:", bubblesort.coverage(paper_set))
 
 # %% [markdown]
-# The shipped models, each run on 10 random arrays per length, lengths 2 to 20 (`evaluate_shipped`
+# The shipped models, each run on 10 random arrays at lengths 2, 3, 4, 8 and 20 (`evaluate_shipped`
 # runs the network step by step; about 15 seconds): the three of Table 1, and a fourth, trained on a
 # `covering` set, which the end of this section explains. The paper's numbers are in brackets. The full table,
 # with 30 arrays per length and lengths up to 90 (and 200 past the paper), comes from
@@ -275,7 +275,7 @@ plt.show()
 
 # %% [markdown]
 # The recursive model sorts every array tried, as in the paper. The other two sort length 2 and break at
-# length 3, where the paper's break too. At length 3 ours still sort 60-70% of the arrays, more than the
+# length 3, where the paper's models break too. At length 3 ours still sort 60-70% of the arrays, more than the
 # paper's 6.7-23% (which lie below our error bars): how many arrays a broken loop still happens to sort
 # depends on how it breaks, and section 5 shows that these runs do not follow the reference. From length
 # 4 on, neither sorts anything.
@@ -508,11 +508,13 @@ print("frame lengths in training:", loop_frames(task_compare, "non-recursive", b
 # `BUBBLE` and `RESET` frame the network saw leaves its loop after 8 or 9 steps, and every `BUBBLESORT`
 # frame after 11 or 13. On 2 or 3 values every loop reaches its exit observation much sooner than that,
 # at a state the network never left from, and it does not leave (on 4 values, `RESET` already manages).
-# From 5 to 9 values the frames are close enough to the trained ones; from 10 on the `BUBBLE` frames run
-# too long. What training never showed is an exit at an early step. The paper's model left at the
-# observation on short arrays, ours does not, and nothing in three arrays of length 6 and 7 decides between
-# the two. The share of `BUBBLE` frames right, per length, for this model and for the digit loop of
-# section 5:
+# From 5 to 9 values the frames are close enough to the trained ones; from 10 on, more and more `BUBBLE`
+# frames, now longer than any in training, go wrong; at length 10 the runs leave the reference yet still
+# sort every array tried, as the digit loops of section 5 sometimes do, and at 12 and 15 they stop
+# sorting. What training never showed is an exit at an early step.
+# The paper's model left at the observation on short arrays, ours does not, and nothing in three arrays of
+# length 6 and 7 decides between the two. The share of `BUBBLE` frames right, per length, for this model and
+# for the digit loop of section 5:
 
 # %%
 def bubble_frames_right(checked):
@@ -628,8 +630,8 @@ ex5 = check_run("Exercise 5", {"training arrays": len(set(paper_set) - set(MY_DR
 #
 # - Bubble sort's three nested loops (passes, steps along a pass, the walk back) become three tail
 #   recursions: `BUBBLESORT`, `BSTEP` and `LSHIFT` each do one iteration and call themselves; every frame
-#   then has at most 3 steps at any length. In the loop formulation the longest frame has 2N − 1 steps, in
-#   the partial one N + 2.
+#   then has at most 3 steps at any length. In the loop formulation the `BUBBLESORT` frame has 2N − 1 steps;
+#   in the partial one the longest frame has N + 2.
 # - Trained on the 100 arrays of two digits, the fully recursive model sorts every array tried; the
 #   partial and loop models break at length 3, because their remaining loops learned to leave after the
 #   number of steps training showed them (Table 1's pattern).
@@ -682,7 +684,7 @@ print("in the paper's training set:", third_steps(paper_set), "· in (3, 1, 2):"
 # An array of two values needs one pass, so after its first `RESET` the pass counter always says
 # i3 == length: the training set never shows a `BUBBLESORT` frame whose third step sees a sort that is not
 # finished. Every longer array needs that frame. The decision is the same either way (call `BUBBLESORT`
-# with ⏎), and the network usually carries it over, as the shipped model did; without [7, 3] and [3, 7] this
+# with ⏎), and the network can carry it over, as the shipped model did; without [7, 3] and [3, 7] this
 # seed did not. In lesson 05's terms, this is a frame of V that the paper's set lacks, and counting
 # (program, observation) pairs does not find it: `(BUBBLESORT, (10, 10, 0))` *is* in training, as the first
 # step of every frame. Checking a recursive model on every frame of V, as lesson 05 did, catches it.

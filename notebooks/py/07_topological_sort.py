@@ -207,11 +207,11 @@ plt.show()
 # The recursive frames never pass 7 steps (`EXPLORE` going down: five primitives, then `CHECK_CHILD` and the
 # tail call), whatever the graph.
 #
-# **A choice of this course.** `EXPLORE` calls `CHECK_CHILD` after going down too, not only after coming
-# back up, as the paper's pseudocode reads. A vertex that has just become active may have a first child that
-# is already black; without `CHECK_CHILD` the next step would see "no white child" there and finish the
-# vertex too early. Edges 1→2, 1→4, 4→2, 4→3: vertex 2 finishes first, then 4 becomes active, and its first
-# child, 2, is black:
+# **A choice of this course.** `EXPLORE` calls `CHECK_CHILD` after going down too, not only after coming back
+# up (the only place the paper's pseudocode calls it). A vertex that has just become active may have a first
+# child that is already black; without `CHECK_CHILD` the next step would see "no white child" there and finish
+# the vertex too early. Edges 1→2, 1→4, 4→2, 4→3: vertex 2 finishes first, then 4 becomes active, and its
+# first child, 2, is black:
 
 # %%
 small = toposort.Graph(4, ((1, 2), (1, 4), (4, 2), (4, 3)))
@@ -413,8 +413,9 @@ for pair in where:
 # %% [markdown]
 # Every failure is inside a frame that holds a pair the one graph never showed. In `EXPLORE`, the network
 # goes wrong at that pair itself: a vertex that has just become active has a black first child, and instead
-# of moving on it pops the stack. In `TOPOSORT` the frame starts a search from a vertex without children:
-# its second observation, (0, 3, 1), is a pair the one graph shows, but never right after
+# of moving on it starts a pop (`WRITE(ACTIVE_STACK)`, the first step of `STACK(POP)`). In `TOPOSORT`
+# the frame starts a search from a vertex without children: its second observation, (0, 3, 1), is a pair
+# the one graph shows, but never right after
 # `WRITE(ACTIVE_START)` (there, its start vertices always have a child), and the network goes wrong one step
 # before the missing pair (1, 3, 1). A decision depends on the whole frame so far, not on one pair (the deep
 # dive returns to this).
@@ -549,9 +550,9 @@ plt.show()
 #   100% up to 120; ours does not get there. A loop frame runs a whole search, and at 70 vertices that is a
 #   sequence far longer than any in training.
 # - **The one graph, recursive**: 30, 30, 0, 10 (and 0 at 70), where the paper reports 100. Section 4 found
-#   why: the graph, as the paper gives it and with our programs, never shows 3 of the 34 pairs, and the
-#   failures sit exactly there. The paper's implementation may differ in some detail its text does not
-#   give (its observations, its `CHECK_CHILD`); we do not reproduce that number.
+#   why: the graph, as the paper gives it and with our programs, never shows 3 of the 34 pairs, and every
+#   failure lies in a frame that holds one. The paper's implementation may differ in some detail its text
+#   does not give (its observations, its `CHECK_CHILD`); we do not reproduce that number.
 # - **The one graph, non-recursive**: about 0, as in the paper (6.7, 6.7, 3.3, 0, 0).
 # - **The covering set** (`starved-covering`, the course's addition: the paper's graph and
 #   `toposort.COVERING`, a 3-vertex graph like the one of Exercise 4): recursive 100 everywhere (seed 0, as
@@ -695,8 +696,8 @@ print(f"{'wrong frames of V (of 53)':<28}" + "".join(f"{checks[seed]:>5}" for se
 #   within 7 steps, the loop's grow with the graph.
 # - No observation or argument holds a vertex id: decisions name roles (the active vertex, its next child),
 #   the environment supplies the vertex. So one network runs graphs of any size and naming: the same
-#   decisions on differently named twins give different, right answers, and the 6-graph model sorts 120
-#   vertices.
+#   decisions on differently named twins give different, right answers, and the 6-graph model sorts a
+#   graph of 120 vertices.
 # - Trained on the paper's one graph, our recursive model fails often (30, 30, 0, 10% at 5 to 8 vertices,
 #   the paper reports 100%): the graph never shows 3 of the 34 (frame program, observation) pairs, and every
 #   failure lies in a frame that holds one. One extra 3-vertex graph covers them, and the model (seed 0) is

@@ -35,7 +35,7 @@
 # 3. tell a tail call from a call its frame must wait on, in a trace, and count both in three tasks;
 # 4. explain what a waiting frame's LSTM state holds, why it must survive the child's run, and why the
 #    child must start from h = 0;
-# 5. check the recursive model on the 25 frames of V, and say what that proves;
+# 5. check the recursive model on the 25 frames of V, and say what that check shows and what it assumes;
 # 6. explain where the loop formulation fails and why it gets worse with length; compare with Table 3.
 
 # %% [markdown]
@@ -344,7 +344,7 @@ plt.show()
 #
 # Look again at the root frame's steps in section 3: all nine see the same observation, (0, 0, 1, 0), and
 # the frame must make eight different decisions with it. The observation cannot tell them apart; only the
-# controller state can: it must count how far the frame has got. (With [3, 1, 2] the last four steps see
+# controller state can: it must count how far the frame has got. (With [3, 1, 2] the last five steps see
 # (0, 0, 0, 0) instead: the top range after the pushes depends on the array. Either way, the observation
 # does not say where the frame is.)
 #
@@ -503,7 +503,7 @@ print(format_frame(frames(forgot.trace)[0], quicksort.describe))
 # It returns with its right part unsorted, the root comes back at h = 0 to the same sight and returns
 # too: the root frame above ends after seven steps. Here the partitions had already put every digit in
 # place, so the answer is right while the trace is not; of the 10 arrays of 5 above, 4 come out right
-# that way, and none of 10.
+# that way, and none of the 10 arrays of 10.
 #
 # So the two halves of the NPI's call handling work together: the **reset** gives each call a fresh start
 # that depends on nothing outside it, and the **call stack** keeps the caller's state until the call
@@ -544,7 +544,8 @@ def wrong_frames(model):
 print("frames of V the shipped recursive model gets wrong:", len(wrong_frames(shipped["recursive"].model)))
 
 # %% [markdown]
-# None: by the induction of lesson 05, this network sorts every array of digits, of any length. Two long
+# None. If these 25 are every sequence a run can meet, the argument of lesson 05 says this network sorts
+# every array of digits, of any length; a later lesson, on verification, turns that into a proof. Two long
 # arrays, as a spot check of that claim (the deepest call stack is the tail-recursive `COMPSWAP_LOOP` of
 # the root's partition, one frame per element, under `PARTITION` and the root):
 
@@ -638,7 +639,7 @@ plt.show()
 
 # %% [markdown]
 # The loop model degrades with length much as the paper's did: perfect up to 7, then fewer and fewer
-# arrays right; the recursive one is right everywhere, as section 5 proved it must be. Ten arrays per
+# arrays right; the recursive one is right everywhere, as section 5's check on V predicts. Ten arrays per
 # length make our percentages coarse; the bars are 95% Wilson intervals (lesson 04). Where does the
 # paper's number fall outside ours?
 
@@ -848,8 +849,8 @@ plt.show()
 #   only the state tells them apart. The call stack keeps it across the child's run; the child starts from
 #   h = 0. Break either (no reset, or forget on resume) and no array of 10 comes out right.
 # - V has 25 sequences, met by the verification array and by the 4 training arrays; the shipped recursive
-#   model is right on all of them, hence on every array. One array of length 3 meets only 11 of them, and a
-#   model trained on it fails: the check on V says so without a single long run.
+#   model is right on all of them, hence, if V is complete, on every array. One array of length 3 meets
+#   only 11 of them, and a model trained on it fails: the check on V says so without a single long run.
 # - The loop's single frame carries one state through a history that grows with the array. It fails more
 #   often the longer the array, as in Table 3, always by the same decision at the start of a partition, and
 #   only after its history has left every history training showed.
