@@ -184,9 +184,10 @@ def evaluate_shipped(
             "seconds": round(time.perf_counter() - start, 1), "rows": rows}
 
 
-def format_table(report: dict, results: PaperResults | None = None) -> str:
+def format_table(report: dict, results: PaperResults | None = None, timing: bool = True) -> str:
     """A `reproduce` report as a text table: our accuracy (%) with the paper's in brackets. The columns are
-    the sizes the report holds."""
+    the sizes the report holds. `timing=False` leaves out the last line, the time the run took (a notebook's
+    output must not change from run to run)."""
     results = results or _results(get_task(report["task"]))
     measured = {r["size"] for row in report["rows"] for r in row["results"]}
     sizes = [s for s in results.sizes if s in measured]
@@ -225,7 +226,8 @@ def format_table(report: dict, results: PaperResults | None = None) -> str:
             lines.append(f"  {study['formulation']} on {study['train_set']!r}, {study['problems']} at {study['size']}: "
                          f"{study['perfect']} of {study['of']}  (each seed's %: {accuracies})")
     workers = report.get("workers", 1)
-    lines += ["", f"total time {report['seconds']:.0f} s" + (f" ({workers} workers)" if workers > 1 else "")]
+    if timing:
+        lines += ["", f"total time {report['seconds']:.0f} s" + (f" ({workers} workers)" if workers > 1 else "")]
     return "\n".join(line.rstrip() for line in lines)
 
 

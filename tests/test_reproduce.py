@@ -135,3 +135,10 @@ def test_the_seed_study_trains_each_recursive_model_with_every_seed_and_counts_t
     assert study["accuracy"][0] == next(r["accuracy"] for r in row if r["size"] == study["size"])
     assert sum("seed 2" in line for line in lines) == 1  # seeds 1 and 2 trained, the loop model not again
     assert "Seeds: of the seeds 0 .. N-1" in format_table(report, countdown.results)
+
+
+def test_the_table_can_leave_out_the_time_the_run_took():
+    report = evaluate_shipped("quicksort", per_size=1, max_size=3)
+    with_time, without = format_table(report), format_table(report, timing=False)
+    assert with_time.startswith(without) and without.splitlines()[-1].startswith("non-recursive")
+    assert "total time" in with_time and "total time" not in without

@@ -258,14 +258,8 @@ print(len(paper_set), "arrays, e.g.", paper_set[:4], "· COMPSWAP pairs covered:
 # `python -m npi_lib reproduce bubblesort`, which retrains the models too; it takes minutes.
 
 # %%
-def show_table(report):
-    """The results table without its last line, the wall time (it differs from run to run)."""
-    table = format_table(report)
-    print(table[: table.rindex("\ntotal time")])
-
-
 report = evaluate_shipped("bubblesort", per_size=10, max_size=20)
-show_table(report)
+print(format_table(report, timing=False))  # without the run's time, which differs from run to run
 
 # %%
 ax = plot_paper_comparison(report, task.results, train_sizes=[2, 2])
@@ -462,7 +456,7 @@ for bad in ([3, "a"], [1.5, float("nan")]):
 
 # %%
 report_compare = evaluate_shipped("bubblesort-compare", per_size=10, max_size=15)
-show_table(report_compare)
+print(format_table(report_compare, timing=False))
 
 # %%
 ax = plot_paper_comparison(report_compare, task_compare.results, train_sizes=[6, 7])

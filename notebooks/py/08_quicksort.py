@@ -625,7 +625,7 @@ plt.show()
 
 # %%
 report = evaluate_shipped(task, per_size=10, max_size=30)
-print(format_table(report).removesuffix(f"total time {report['seconds']:.0f} s").rstrip())
+print(format_table(report, timing=False))
 
 # %%
 # NBVAL_IGNORE_OUTPUT
