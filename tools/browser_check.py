@@ -1,6 +1,7 @@
 """Open a notebook in JupyterLab in a real (headless) browser, run all its cells, and check that the course's
 widgets work there: the stepper steps when its ▶ button is clicked, the trace viewer follows its ▶ button,
-and the playground runs the network on two numbers typed into its boxes and shows the answer and the traces.
+and the playground runs the network on a problem typed into it (two numbers, or a task's JSON) and shows
+the answer and the traces.
 
 What nbval cannot see: whether the widgets render and answer clicks in a browser (the JavaScript side, the
 kernel round trip). Screenshots go to OUT/*.png so that a person can look at them.
@@ -303,13 +304,17 @@ def check_trace_viewer(viewer, shot) -> list[str]:
 
 
 def check_playground(playground, shot) -> list[str]:
-    """Type two addends as a reader would, click ▶ run: the message must give their sum, marked correct,
-    and a compare viewer of the two traces must appear; then a malformed addend must give an error message."""
+    """Addition's playground (two boxes): type two addends as a reader would, click ▶ run: the message must
+    give their sum, marked correct, and a compare viewer of the two traces must appear; then a malformed
+    addend must give an error message. Any other task's playground (one JSON box): the same with the
+    example problem the box starts with, then with broken JSON."""
     failures = []
     playground.scroll_into_view_if_needed()
     boxes = playground.locator("input[type='text']")
+    if boxes.count() == 1:
+        return check_json_playground(playground, boxes.first, shot)
     if boxes.count() != 2:
-        return [f"the playground has {boxes.count()} text boxes, expected 2 (the addends)"]
+        return [f"the playground has {boxes.count()} text boxes, expected 2 (the addends) or 1 (a JSON problem)"]
     message = playground.locator(".widget-html").first
     a, b = 4321987, 8765
     before = message.inner_text()
@@ -332,6 +337,33 @@ def check_playground(playground, shot) -> list[str]:
     print(f"playground after a bad addend: {text.strip()}")
     if "not a number" not in text:
         failures.append(f"a malformed addend gave no clear message: {text[:200]!r}")
+    shot(playground, "playground_error")
+    return failures
+
+
+def check_json_playground(playground, box, shot) -> list[str]:
+    """▶ run on the example the box holds must give a correct answer and a compare viewer; broken JSON must
+    give a message that says so."""
+    failures = []
+    message = playground.locator(".widget-html").first
+    example = box.input_value()
+    before = message.inner_text()
+    playground.get_by_role("button", name="▶ run").click()
+    text = wait_for_change(message.inner_text, before)
+    print(f"playground after {example}:\n{indent(text)}")
+    if "(correct)" not in text:
+        failures.append(f"the playground did not answer {example} correctly: {text[:200]!r}")
+    if not playground.locator(".npi-compare-viewer").count():
+        failures.append("the playground shows no compare viewer after ▶ run")
+    shot(playground, "playground_run")
+    before = message.inner_text()
+    box.fill(example.rstrip("]}"))
+    box.press("Tab")
+    playground.get_by_role("button", name="▶ run").click()
+    text = wait_for_change(message.inner_text, before)
+    print(f"playground after broken JSON: {text.strip()}")
+    if "not valid JSON" not in text:
+        failures.append(f"broken JSON gave no clear message: {text[:200]!r}")
     shot(playground, "playground_error")
     return failures
 
