@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .errors import ActionError, ProblemError
-from .task import Experiment, InputForm, PaperResults, Probe, Task, code_name
+from .task import Experiment, FrameModel, InputForm, PaperResults, Probe, Task, VerificationSpec, code_name
 from .trace import Tracer, program
 
 IN1, IN2, CARRY, OUT = 0, 1, 2, 3
@@ -341,6 +341,111 @@ def starved_problem(size: int, rng: random.Random, pairs=STARVED) -> tuple[int, 
     return problem_from_columns([top] + [rng.choice(quiet) for _ in range(size - 1)])
 
 
+# ---------------------------------------------------------------------------------------------- verification
+# The scratch pad as one call sees it, for `npi_lib.verify` (lesson 09): the column under the pointers and
+# the column to its left, each cell known or not yet seen (None), each pointer on the current column (0) or
+# one to the left (1), and whether the current column is the rightmost one. The reference moves no pointer
+# further: CARRY steps the carry pointer left and back, LSHIFT moves all four left one at a time, and once
+# all four are on the left column it becomes the current one (and a new, unseen column lies to its left).
+@dataclass(frozen=True)
+class PadView:
+    current: tuple[int, int, int, int]
+    left: tuple[int | None, int | None, int | None, int | None]
+    ptr: tuple[int, int, int, int] = (0, 0, 0, 0)
+    rightmost: bool = False
+
+
+def _view_entries() -> list[PadView]:
+    """A fresh pad: two addends of at least one digit each, in the rightmost column; nothing else seen."""
+    unseen = (None, None, None, None)
+    return [PadView((x, y, BLANK, BLANK), unseen, rightmost=True) for x in range(10) for y in range(10)]
+
+
+def _view_observe(v: PadView) -> tuple[int, ...]:
+    return tuple(v.current[r] if v.ptr[r] == 0 else v.left[r] for r in range(4))  # type: ignore[return-value]
+
+
+def _unseen_cells(v: PadView, row: int) -> list[int]:
+    """What the cell left of the current column can hold in `row`, before anything was written there.
+    An addend's digits are contiguous and have no leading zero (except the number 0 itself, one digit in
+    the rightmost column); the carry and output rows left of the current column are still blank."""
+    if row in (CARRY, OUT):
+        return [BLANK]
+    here = v.current[row]
+    if here == BLANK:
+        return [BLANK]  # the addend ended: blanks to the left
+    if here == 0 and not v.rightmost:
+        return list(range(10))  # a 0 that is not the number 0 is not the leading digit
+    return list(range(10)) + [BLANK]
+
+
+def _view_apply(v: PadView, name: str, args: tuple[int, ...]) -> list[PadView]:
+    row, value = args[0], args[1]
+    if name == "NOP":
+        return [v]
+    if name == "WRITE":
+        if v.ptr[row] == 0:
+            return [PadView(_with(v.current, row, value), v.left, v.ptr, v.rightmost)]
+        return [PadView(v.current, _with(v.left, row, value), v.ptr, v.rightmost)]
+    if name == "PTR":
+        to = v.ptr[row] + (1 if value == LEFT else -1)
+        if to not in (0, 1):
+            raise ProblemError(f"PTR({ROW_NAMES[row]}) leaves the two columns the verification model knows")
+        ptr = _with(v.ptr, row, to)
+        options = [v.left] if to == 0 or v.left[row] is not None else [
+            _with(v.left, row, cell) for cell in _unseen_cells(v, row)
+        ]
+        out = []
+        for left in options:
+            if ptr == (1, 1, 1, 1):  # the whole pad moved one column left
+                out.append(PadView(left, (None, None, None, None), (0, 0, 0, 0), False))  # type: ignore[arg-type]
+            else:
+                out.append(PadView(v.current, left, ptr, v.rightmost))
+        return out
+    raise ProblemError(f"{name!r} is not a primitive of addition")
+
+
+def _with(cells: tuple, i: int, value) -> tuple:
+    return cells[:i] + (value,) + cells[i + 1 :]
+
+
+def verification_candidates():
+    """Problems from which `npi_lib.verify` picks S_V, the inputs whose runs meet every sequence of V.
+
+    Every sequence involves at most two neighbouring columns and whether a carry comes in from the right.
+    So: first every rightmost column with any column above it, then every pair of columns above a
+    rightmost column that does not carry (0 + 0) or carries (9 + 1). An addend may have ended in any
+    column above the rightmost; a digit 0 at the top of an addend gets a 1 above it (no leading zero)."""
+    tops = [None] + list(range(10))  # None: the addend has ended
+    for x in range(10):
+        for y in range(10):
+            for x1 in tops:
+                for y1 in tops:
+                    yield _number(x1, x), _number(y1, y)
+    for low_a, low_b in ((0, 0), (9, 1)):
+        for x1 in tops:
+            for x2 in tops:
+                for y1 in tops:
+                    for y2 in tops:
+                        if (x1 is not None or x2 is None) and (y1 is not None or y2 is None):
+                            yield _number(x2, x1, low_a), _number(y2, y1, low_b)
+
+
+def _number(*digits: int | None) -> int:
+    """The number with these digits, most significant first, None where the addend has already ended (only
+    at the top); a 1 in front when the top digit is 0 and it is not the only one."""
+    present = [d for d in digits if d is not None]
+    value = int("".join(map(str, present)))
+    return value + 10 ** len(present) if len(present) > 1 and present[0] == 0 else value
+
+
+VERIFICATION = VerificationSpec(
+    model=FrameModel(entries=_view_entries, observe=_view_observe, apply=_view_apply),
+    candidates=verification_candidates,
+    paper="20,181 problems",
+)
+
+
 # ---------------------------------------------------------------------------------------------- the task
 def describe(name: str, args: tuple[int, ...]) -> str:
     """A step with its arguments spelled out.
@@ -404,6 +509,7 @@ TASK = Task(
     input_help="two non-negative integers (strings of digits for long ones)",
     input_form=InputForm(("a", "b"), separator=" + ", hint="a number with the digits 0-9", ignore=" ,_"),
     results=RESULTS,
+    verification=VERIFICATION,
     observation_fields=("in1", "in2", "carry", "out"),
     describe=describe,
     draw=draw,

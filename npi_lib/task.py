@@ -105,6 +105,46 @@ class PaperResults:
 
 
 @dataclass(frozen=True)
+class FrameModel:
+    """A finite model of a task's environment as one call frame sees it: what `npi_lib.verify` builds the
+    set V from (lesson 09). A state is any hashable value; it holds what the frame's future observations
+    depend on, nothing more, so that there are finitely many.
+
+    entries   the states the entry program can start in (a fresh environment, as far as it is observed)
+    observe   state -> the observation the encoder gets in that state
+    apply     (state, primitive, args) -> every state the primitive can lead to: more than one where the
+              model does not know what comes under a pointer that moved (it must list every possibility)
+    enter     (state, program, args) -> (the callee's starting state, what the caller keeps aside while the
+              callee runs); None: the callee starts from the caller's state as it is
+    leave     (what the caller kept, the callee's final state) -> the caller's state after the call; None:
+              the callee's final state
+    """
+
+    entries: Callable[[], Any]
+    observe: Callable[[Any], tuple[int, ...]]
+    apply: Callable[[Any, str, tuple[int, ...]], Any]
+    enter: Callable[[Any, str, tuple[int, ...]], tuple[Any, Any]] | None = None
+    leave: Callable[[Any, Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class VerificationSpec:
+    """What `npi_lib.verify` needs of a task to prove a trained recursive model correct on every input.
+
+    model          the `FrameModel` the fixed point runs the reference programs on
+    candidates     () -> concrete problems, small ones first, from which the verification inputs S_V are
+                   picked (every sequence of V must occur in one of them)
+    paper          the verification set of Cai, Shin & Song (2017), in words: "20,181 problems"
+    formulations   the formulations whose V is finite (the recursive ones)
+    """
+
+    model: FrameModel
+    candidates: Callable[[], Any]
+    paper: str = ""
+    formulations: tuple[str, ...] = ("recursive",)
+
+
+@dataclass(frozen=True)
 class InputForm:
     """How a playground asks for a problem when JSON would be clumsy: one text box per part.
 
@@ -142,6 +182,7 @@ class Task:
     input_help      what a problem is, in words: 'two non-negative integers'
     input_form      boxes for a playground instead of one JSON box (None: JSON)
     results         the paper's results that `reproduce` regenerates for this task (None: none yet)
+    verification    how `npi_lib.verify` proves a trained model correct on every input (None: it cannot)
     observation_fields  a short name for each observation field, for viewers
     describe        (name, args) -> "PTR(IN1, LEFT)": a step spelled out for people
     draw            (state, ax=None, title="") -> matplotlib axes with a picture of an environment snapshot
@@ -164,6 +205,7 @@ class Task:
     input_help: str = ""
     input_form: InputForm | None = None
     results: PaperResults | None = None
+    verification: VerificationSpec | None = None
     observation_fields: tuple[str, ...] = ()
     describe: Callable[[str, tuple[int, ...]], str] | None = None
     draw: Callable[..., Any] | None = None

@@ -1,0 +1,584 @@
+"""Provable generalization (Cai, Shin & Song 2017, §5): check a trained recursive NPI on a finite set V and
+know it is right on every input of every size. Lesson 09 teaches it.
+
+Why a finite check can prove something about infinitely many inputs. The NPI's state is reset at every
+call, so what a call decides depends only on its program, its arguments and the observations it has seen
+since it started: its *step-input sequence*. Call V the set of step-input sequences that the reference
+program's calls can meet on any input. Then:
+
+    Theorem. If, for every sequence (P, a, o_1 .. o_T) in V, the network started fresh on program P with
+    arguments a and fed o_1 .. o_t decides at every step t what the reference decides there (return flag,
+    next program, next arguments), then on every input the network's run is the reference run: the same
+    trace, the same answer.
+
+    Proof, by induction over calls from the deepest up. Order the calls of the reference run on some input
+    by height: a call that makes no calls has height 0, a call has height h + 1 if its highest callee has
+    height h. Claim: every call of height h, started in the environment where the reference starts it,
+    is run by the network exactly as by the reference, and leaves the same environment. Take a call of
+    height h and assume the claim for every smaller height (nothing, when h = 0). Its first observation is
+    the reference's (same environment). At each step the network, fed the reference's observations so
+    far, decides as the reference does: that sequence of observations is a prefix of one in V, and V was
+    checked. A primitive then changes the environment as in the reference; a call step starts a callee
+    of smaller height with the reference's arguments in the reference's environment, which by the
+    assumption returns leaving the reference's environment. So the next observation is the reference's
+    too, step after step, until the call returns where the reference does. The entry call is the one of
+    greatest height: the whole run is the reference run.
+
+The proof needs two things of V, which this module builds and checks:
+- V holds every sequence any input can produce (else the induction meets a call V did not check). It is
+  built by a fixed point (`build`): the reference program's own code runs, one call at a time, on a finite
+  model of the environment (`npi_lib.task.FrameModel`) that knows, for each primitive, every observation
+  that can follow; a call step is followed by every state the callee can leave (its summary, which the
+  fixed point computes too). A recursive program's calls each run a bounded number of steps over a finite
+  set of states, so the fixed point is reached. A loop's frame runs for as long as the input is long: its
+  sequences never stop growing, and `build` says so (`InfiniteV`). `cross_check` runs the real reference
+  on random inputs of many sizes and confirms that no call falls outside V.
+- V holds nothing that cannot happen (else a model could fail on a sequence no input produces): every
+  sequence must occur in the reference run of some concrete input. `inputs_covering` picks such inputs,
+  S_V, from the task's candidates, and reports any sequence none of them meets.
+
+`check` then runs the network on every sequence of V with the step function neural execution uses
+(`npi_lib.model.FastStep`, under `npi_lib.model.stepping`), and reports each wrong decision with the
+margin by which it was lost; `verify` does everything and returns a `Report`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Hashable, Iterable, Sequence
+
+from .errors import NpiLibError, ProblemError
+from .task import Task, VerificationSpec, get_task
+from .trace import Trace, frames, pad_args
+
+Observation = tuple[int, ...]
+Decision = tuple[bool, str, tuple[int, ...]]  # (return?, next program, next arguments), as the reference has it
+
+
+class InfiniteV(NpiLibError):
+    """V has no end: a call can run an unbounded number of steps (a loop whose length depends on the input)."""
+
+
+class VerificationError(NpiLibError):
+    """The verification itself cannot be carried out: a task without a model, a model that does not fit."""
+
+
+@dataclass(frozen=True)
+class Sequence_:
+    """One element of V: a call's program and arguments, the observation at each of its steps, and what the
+    reference decides at each step."""
+
+    program: str
+    args: tuple[int, ...]
+    observations: tuple[Observation, ...]
+    decisions: tuple[Decision, ...]
+
+    def __len__(self) -> int:
+        return len(self.observations)
+
+
+@dataclass
+class V:
+    """The result of `build`: the set V of a task's formulation, and what the fixed point found on the way."""
+
+    task: Task
+    formulation: str
+    sequences: list[Sequence_]  # every element, in the order the fixed point met them
+    states: int  # (program, arguments, starting state) triples the fixed point explored
+    seconds: float
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def __contains__(self, s: Sequence_) -> bool:
+        return s in self._set
+
+    def __iter__(self):
+        return iter(self.sequences)
+
+    @property
+    def _set(self) -> set[Sequence_]:
+        cached = self.__dict__.get("_cached_set")
+        if cached is None:
+            cached = self.__dict__["_cached_set"] = set(self.sequences)
+        return cached
+
+    def by_program(self) -> dict[str, int]:
+        """How many sequences each program has."""
+        counts: dict[str, int] = {}
+        for s in self.sequences:
+            counts[s.program] = counts.get(s.program, 0) + 1
+        return counts
+
+
+# ---------------------------------------------------------------------------------------------- building V
+class _Return(Exception):
+    """The frame's step carried the return flag: the frame is over."""
+
+
+class _Blocked(Exception):
+    """A call whose callee has no known final state yet: this branch waits for the fixed point."""
+
+
+class _Dead(Exception):
+    """A primitive with no possible outcome in the model: this branch cannot happen."""
+
+
+class _FrameExplorer:
+    """Stands in for `npi_lib.trace.Tracer` while one frame of a reference program runs on the model: it
+    records the frame's observations and decisions, applies primitives to the model's state, answers call
+    steps from the callees' summaries, and makes every nondeterministic choice as the replay prefix says."""
+
+    def __init__(self, builder: _Builder, key: tuple, prefix: list[int]):
+        self.builder, self.key = builder, key
+        self.state = key[2]
+        self.prefix, self.path, self.branches = prefix, [], []
+        self.observations: list[Observation] = []
+        self.decisions: list[Decision] = []
+
+    def _choose(self, options: Sequence) -> Any:
+        if not options:
+            raise _Dead
+        pos = len(self.path)
+        if pos < len(self.prefix):
+            i = self.prefix[pos]
+        else:
+            i = 0
+            if len(options) > 1:
+                self.branches.append((pos, len(options)))
+        self.path.append(i)
+        return options[i]
+
+    def _step(self, decision: Decision) -> None:
+        if len(self.observations) >= self.builder.max_frame_steps:
+            name = self.key[0]
+            raise InfiniteV(
+                f"a call of {_name(name)} ran {self.builder.max_frame_steps} steps on the model without returning: "
+                "its step-input sequences grow with the input (a loop), so no finite set V contains them all"
+            )
+        self.observations.append(self.builder.model.observe(self.state))
+        self.decisions.append(decision)
+
+    def act(self, name: str, *args: int, ret: bool = False) -> None:
+        a = pad_args(args)
+        self._step((bool(ret), name, a))
+        self.state = self._choose(list(self.builder.model.apply(self.state, name, a)))
+        if ret:
+            raise _Return
+
+    def call(self, prog: Callable, *args: int, ret: bool = False) -> None:
+        a = pad_args(args)
+        self._step((bool(ret), _name(prog), a))
+        model = self.builder.model
+        callee_state, kept = model.enter(self.state, _name(prog), a) if model.enter else (self.state, None)
+        callee = (prog, a, callee_state)
+        exits = self.builder.exits_of(callee, waiting=self.key)
+        if not exits:
+            raise _Blocked
+        final = self._choose(exits)
+        self.state = model.leave(kept, final) if model.leave else final
+        if ret:
+            raise _Return
+
+
+class _ModelEnv:
+    """What a reference program's code reads as `env` while it runs on the model: only `observe()`, which is
+    all the reference programs decide from (each task module says so, and its tests check it)."""
+
+    def __init__(self, frame: _FrameExplorer):
+        self._frame = frame
+
+    def observe(self) -> Observation:
+        return self._frame.builder.model.observe(self._frame.state)
+
+
+class _Builder:
+    def __init__(self, task: Task, formulation: str, max_frame_steps: int, max_states: int):
+        spec = task.verification
+        assert spec is not None
+        self.task, self.model = task, spec.model
+        self.max_frame_steps, self.max_states = max_frame_steps, max_states
+        self.exits: dict[tuple, dict[Hashable, None]] = {}  # key -> the final states its calls can reach
+        self.waiting: dict[tuple, set[tuple]] = {}  # key -> the keys whose frames call it
+        self.sequences: dict[Sequence_, None] = {}
+        self.work: deque[tuple] = deque()
+        self.queued: set[tuple] = set()
+
+    def exits_of(self, key: tuple, waiting: tuple) -> list:
+        if key not in self.exits:
+            if len(self.exits) >= self.max_states:
+                raise InfiniteV(
+                    f"more than {self.max_states} (program, arguments, state) triples: the model's states do not "
+                    "stay finite, or the task is larger than this limit (raise max_states)"
+                )
+            self.exits[key] = {}
+            self._enqueue(key)
+        self.waiting.setdefault(key, set()).add(waiting)
+        return list(self.exits[key])
+
+    def _enqueue(self, key: tuple) -> None:
+        if key not in self.queued:
+            self.queued.add(key)
+            self.work.append(key)
+
+    def run(self, entry: Callable) -> None:
+        for state in self.model.entries():
+            key = (entry, pad_args(()), state)
+            self.exits.setdefault(key, {})
+            self._enqueue(key)
+        while self.work:
+            key = self.work.popleft()
+            self.queued.discard(key)
+            if self._explore(key):
+                for other in self.waiting.get(key, ()):
+                    self._enqueue(other)
+
+    def _explore(self, key: tuple) -> bool:
+        """Run the frame of `key` along every branch; True when it found a final state not known before."""
+        prog, args = key[0], key[1]
+        grew = False
+        pending: list[list[int]] = [[]]
+        while pending:
+            prefix = pending.pop()
+            frame = _FrameExplorer(self, key, prefix)
+            try:
+                prog(frame, _ModelEnv(frame), *_callee_args(prog, args))
+                raise ProblemError(
+                    f"{_name(prog)} ended without a step carrying the return flag; every frame of a reference "
+                    "program must end with one"
+                )
+            except _Return:
+                seq = Sequence_(_name(prog), args, tuple(frame.observations), tuple(frame.decisions))
+                self.sequences.setdefault(seq, None)
+                if frame.state not in self.exits[key]:
+                    self.exits[key][frame.state] = None
+                    grew = True
+            except (_Blocked, _Dead):
+                pass
+            for pos, n in frame.branches:
+                for i in range(n - 1, 0, -1):
+                    pending.append(frame.path[:pos] + [i])
+        return grew
+
+
+def _name(prog: Any) -> str:
+    return getattr(prog, "program_name", getattr(prog, "__name__", str(prog)))
+
+
+@lru_cache(maxsize=None)
+def _arity(prog: Callable) -> int:
+    import inspect
+
+    return len(inspect.signature(prog).parameters) - 2
+
+
+def _callee_args(prog: Callable, args: tuple[int, ...]) -> tuple[int, ...]:
+    """The arguments the Python function of a reference program takes (its NPI arguments, padded to three
+    slots, cut back to the parameters it declares after (t, env))."""
+    return args[: _arity(prog)]
+
+
+def build(
+    task: Task | str, formulation: str | None = None, *, max_frame_steps: int = 500, max_states: int = 500_000
+) -> V:
+    """The set V of `task`'s formulation, by a fixed point over the task's `FrameModel`.
+
+    Every (program, arguments, state) a call can start in is explored: the reference program's code runs
+    that one frame on the model, once for every combination of the model's choices (replayed from the
+    start each time), recording its step-input sequence and the state it ends in. A call step inside it
+    continues from every final state the callee is known to reach; when the callee's final states grow,
+    its callers are explored again. The fixed point is reached when nothing grows.
+
+    Raises InfiniteV when a frame runs longer than `max_frame_steps` (a loop) or the states pass
+    `max_states`; VerificationError when the task has no model.
+    """
+    task = get_task(task)
+    spec = _spec(task)
+    formulation = task.formulation(formulation)
+    start = time.perf_counter()
+    builder = _Builder(task, formulation, max_frame_steps, max_states)
+    builder.run(task.reference_programs[formulation])
+    v = V(task, formulation, list(builder.sequences), len(builder.exits), time.perf_counter() - start)
+    _check_function_of_inputs(v)
+    del spec
+    return v
+
+
+def _spec(task: Task) -> VerificationSpec:
+    if task.verification is None:
+        raise VerificationError(
+            f"task {task.name!r} has no verification model (Task.verification); only tasks that declare a "
+            "FrameModel can be verified"
+        )
+    return task.verification
+
+
+def _check_function_of_inputs(v: V) -> None:
+    """The reference's decision must be a function of what the network sees (program, arguments, the
+    observations so far): otherwise no network could learn it, and the task's observations are too poor."""
+    seen: dict[tuple, Decision] = {}
+    for s in v.sequences:
+        for t in range(len(s)):
+            key = (s.program, s.args, s.observations[: t + 1])
+            d = seen.setdefault(key, s.decisions[t])
+            if d != s.decisions[t]:
+                raise VerificationError(
+                    f"the reference decides differently on the same inputs: {s.program}{s.args} after observing "
+                    f"{list(key[2])} does {d} in one sequence and {s.decisions[t]} in another"
+                )
+
+
+# ---------------------------------------------------------------------------------------------- concrete runs
+def sequences_of(trace: Trace) -> set[Sequence_]:
+    """The step-input sequences of the calls of one trace (reference or neural)."""
+    out = set()
+    for f in frames(trace):
+        obs = tuple(s.obs for s in f.steps)
+        decisions = tuple((bool(s.ret), s.next_program, tuple(s.next_args)) for s in f.steps)
+        out.add(Sequence_(f.program, tuple(f.args), obs, decisions))  # type: ignore[arg-type]
+    return out
+
+
+@dataclass
+class CrossCheck:
+    """`cross_check`'s result: how many random problems were traced, how many distinct sequences they met,
+    and those that are not in V (there must be none)."""
+
+    problems: int
+    sizes: tuple[int, ...]
+    met: int
+    outside: list[tuple[Any, Sequence_]]
+
+    @property
+    def ok(self) -> bool:
+        return not self.outside
+
+
+def cross_check(v: V, sizes: Iterable[int], per_size: int = 50, seed: int = 0) -> CrossCheck:
+    """Trace `per_size` random problems of each size with the real reference program and environment, and
+    collect every step-input sequence: each must be in V. Returns the sequences that are not, with the
+    problem that met them."""
+    task, rng = v.task, random.Random(seed)
+    met: set[Sequence_] = set()
+    outside: list[tuple[Any, Sequence_]] = []
+    sizes = tuple(sizes)
+    for size in sizes:
+        for _ in range(per_size):
+            problem = task.random_problem(size, rng)
+            for s in sequences_of(task.reference(problem, v.formulation, record_states=False)):
+                if s not in met:
+                    met.add(s)
+                    if s not in v:
+                        outside.append((problem, s))
+    return CrossCheck(per_size * len(sizes), sizes, len(met), outside)
+
+
+@dataclass
+class Cover:
+    """`inputs_covering`'s result: S_V, the problems chosen, and which problem first meets each sequence."""
+
+    problems: list[Any]
+    witness: dict[Sequence_, Any]  # sequence -> a problem of S_V whose reference run meets it
+    uncovered: list[Sequence_]  # sequences of V no candidate meets (there must be none)
+    candidates: int  # candidates traced
+    seconds: float
+
+
+def inputs_covering(v: V, candidates: Iterable[Any] | None = None) -> Cover:
+    """S_V: concrete problems whose reference runs together meet every sequence of V, picked greedily from
+    the task's candidates (a candidate is kept when it meets a sequence no kept problem meets). A candidate
+    that meets a sequence outside V means V is not complete: ProblemError says which."""
+    task = v.task
+    start = time.perf_counter()
+    if candidates is None:
+        candidates = _spec(task).candidates()
+    missing = set(v.sequences)
+    chosen, witness, traced = [], {}, 0
+    for problem in candidates:
+        if not missing:
+            break
+        traced += 1
+        met = sequences_of(task.reference(problem, v.formulation, record_states=False))
+        new = met & missing
+        for s in met:
+            if s not in v:
+                raise ProblemError(
+                    f"the candidate {problem!r} meets a sequence that is not in V: {_spell_sequence(task, s)}; "
+                    "the task's FrameModel misses a possibility"
+                )
+        if new:
+            chosen.append(problem)
+            for s in new:
+                witness[s] = problem
+            missing -= new
+    uncovered = [s for s in v.sequences if s in missing]
+    return Cover(chosen, witness, uncovered, traced, time.perf_counter() - start)
+
+
+# ---------------------------------------------------------------------------------------------- checking a network
+@dataclass(frozen=True)
+class Failure:
+    """A wrong decision of the network on a sequence of V: which call, which step, what it saw, what the
+    reference decides there and what the network decided, and the margin (how far the right decision's
+    logit was below the winner's: negative)."""
+
+    sequence: Sequence_
+    step: int  # 0-based index in the sequence
+    expected: Decision
+    actual: Decision
+    margin: float
+    witness: Any = None  # a problem whose reference run meets the sequence (from S_V), when known
+
+    def describe(self, task: Task) -> str:
+        s = self.sequence
+        lines = [
+            f"{s.program}{_args_text(s.args)}, step {self.step + 1} of {len(s)}",
+            f"  observations so far: {', '.join(map(str, s.observations[: self.step + 1]))}",
+            f"  reference: {_spell_decision(task, self.expected)}",
+            f"  network:   {_spell_decision(task, self.actual)}   (margin {self.margin:+.3f})",
+        ]
+        if self.witness is not None:
+            lines.append(f"  an input that meets it: {self.witness!r}")
+        return "\n".join(lines)
+
+
+@dataclass
+class CheckResult:
+    """`check`'s result."""
+
+    sequences: int  # sequences of V checked
+    passed: int  # sequences on which every decision was right
+    steps: int  # distinct (program, arguments, observations so far) prefixes run through the network
+    failures: list[Failure]  # the first wrong step of each failing sequence
+    min_margin: float  # the smallest margin over all checked steps (negative when something failed)
+    closest: tuple[Sequence_, int] | None  # where the smallest margin is
+    order: list[tuple[str, int, int]]  # (program, sequences, passed), callees before callers
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def check(model: Any, v: V, witness: dict[Sequence_, Any] | None = None, threads: int | None = 1) -> CheckResult:
+    """Run the network on every sequence of V, each from a fresh state as a call starts, with the step
+    function and settings neural execution uses (`NPI.fast_step()` under `stepping`), and compare every
+    decision with the reference's. Sequences with a common beginning share its steps (a trie), so each
+    distinct prefix is run once. The programs are checked in the order of the proof: callees before
+    callers (`program_order`)."""
+    from .model import NPI, stepping
+
+    task = v.task
+    step = model.fast_step() if isinstance(model, NPI) else model
+    margins = getattr(step, "outputs", None) is not None
+    order = program_order(task, v)
+    rank = {p: i for i, p in enumerate(order)}
+    start = time.perf_counter()
+    trie: dict[tuple, tuple[Any, Decision, float]] = {}
+    failures, passed, min_margin, closest = [], 0, math.inf, None
+    per_program: dict[str, list[int]] = {p: [0, 0] for p in order}
+    ids = {name: i for i, name in enumerate(task.programs)}
+    with stepping(threads):
+        for s in sorted(v.sequences, key=lambda s: rank[s.program]):
+            per_program[s.program][0] += 1
+            prog, state, failed = ids[s.program], None, None
+            for t, obs in enumerate(s.observations):
+                key = (s.program, s.args, s.observations[: t + 1])
+                hit = trie.get(key)
+                if hit is None:
+                    if margins:
+                        out, new_state = step.outputs(obs, s.args, prog, state)
+                        (r, p, a) = step.decide(out)
+                        margin = _margin(step, out, s.decisions[t], ids)
+                    else:
+                        (r, p, a), new_state = step(obs, s.args, prog, state)
+                        margin = math.nan
+                    hit = trie[key] = (new_state, (bool(r), task.programs[p], tuple(a)), margin)
+                state, actual, margin = hit
+                if margin < min_margin:
+                    min_margin, closest = margin, (s, t)
+                if actual != s.decisions[t]:
+                    failed = Failure(s, t, s.decisions[t], actual, margin, (witness or {}).get(s))
+                    break
+            if failed:
+                failures.append(failed)
+            else:
+                passed += 1
+                per_program[s.program][1] += 1
+    rows = [(p, n, ok) for p, (n, ok) in per_program.items() if n]
+    return CheckResult(len(v), passed, len(trie), failures, min_margin, closest, rows, time.perf_counter() - start)
+
+
+def _margin(step: Any, out: Any, expected: Decision, ids: dict[str, int]) -> float:
+    """How far the reference's decision won (positive) or lost (negative) in this row of logits: the least
+    of the return logit's distance from 0 on the right side, and for the program and each argument slot,
+    the right choice's logit minus the best other one."""
+    values = out[0].tolist()
+    ret, name, args = expected
+    margins = [values[0] if ret else -values[0]]
+    (lo, hi), *slots = step._slices
+    margins.append(_lead(values[lo:hi], ids[name]))
+    for (a, b), want in zip(slots, args):
+        if b - a > 1:
+            margins.append(_lead(values[a:b], want))
+    return min(margins)
+
+
+def _lead(values: list[float], want: int) -> float:
+    if not 0 <= want < len(values):
+        return -math.inf
+    others = [v for i, v in enumerate(values) if i != want]
+    return values[want] - max(others) if others else math.inf
+
+
+def program_order(task: Task, v: V) -> list[str]:
+    """The programs of V, callees before callers, as the proof's induction goes: a program comes after
+    every other program its calls make (a program that calls itself is placed after its other callees)."""
+    calls: dict[str, set[str]] = {}
+    for s in v.sequences:
+        callees = calls.setdefault(s.program, set())
+        for _, name, _ in s.decisions:
+            if name not in task.primitives and name != s.program:
+                callees.add(name)
+    order: list[str] = []
+    done: set[str] = set()
+
+    def visit(p: str, path: tuple[str, ...]) -> None:
+        if p in done or p in path:
+            return
+        for c in sorted(calls.get(p, ())):
+            visit(c, path + (p,))
+        done.add(p)
+        order.append(p)
+
+    for p in sorted(calls):
+        visit(p, ())
+    return order
+
+
+# ---------------------------------------------------------------------------------------------- text
+def _args_text(args: tuple[int, ...]) -> str:
+    return "" if not any(args) else str(tuple(args))
+
+
+def _spell_decision(task: Task, d: Decision) -> str:
+    ret, name, args = d
+    text = task.describe(name, args) if task.describe else f"{name}{_args_text(args)}"
+    return text + ("  ⏎" if ret else "")
+
+
+def _spell_sequence(task: Task, s: Sequence_) -> str:
+    steps = ", ".join(f"{o} -> {_spell_decision(task, d)}" for o, d in zip(s.observations, s.decisions))
+    return f"{s.program}{_args_text(s.args)}: {steps}"
+
+
+__all__ = [
+    "V", "Sequence_", "Failure", "CheckResult", "CrossCheck", "Cover", "InfiniteV", "VerificationError",
+    "build", "cross_check", "inputs_covering", "check", "program_order", "sequences_of",
+]  # fmt: skip
+_unused = field  # dataclasses.field kept for the Report added below
