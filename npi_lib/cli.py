@@ -9,6 +9,7 @@
     $ python -m npi_lib eval addition --checkpoint my.pt --sizes 5,100,1000 --json
     $ python -m npi_lib run addition --input '[96, 125]' --trace
     $ python -m npi_lib reproduce addition     # or: reproduce all
+    $ python -m npi_lib verify addition        # exit status 0: right on every input
 
 Each command is two functions: `add_<name>_parser(subparsers)` declares its arguments, and `cmd_<name>(args)`
 runs it and returns the exit status. A user error (any `NpiLibError`) prints `error: ...` on stderr and exits
@@ -453,6 +454,57 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------------- verify
+def add_verify_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "verify",
+        help="prove a trained recursive NPI right on every input, or show where it is wrong",
+        description="Build V, every step-input sequence one call of the task's recursive reference program can "
+        "see on any input, and S_V, inputs that meet all of them; check V against random inputs; then run the "
+        "network on every sequence of V, as neural execution runs it, and compare each decision with the "
+        "reference's. If all agree, the network is right on every input of every size (lesson 09 proves it). "
+        "Exit status: 0 verified, 1 a wrong decision was found (the report says where), 2 bad input.",
+        epilog=_tasks_epilog("verify {task}", "verify {task} --checkpoint my.pt --json",
+                             "verify {task} --train-set {train_set} --end-to-end"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_task_arguments(p, "the checkpoint's, or the task's recursive one")
+    p.add_argument("--checkpoint", metavar="PATH", help="a checkpoint from `train` (default: the shipped one)")
+    p.add_argument("--train-set", metavar="NAME", default="paper",
+                   help="without --checkpoint: the shipped checkpoint trained on this set (default paper)")
+    p.add_argument("--end-to-end", action="store_true",
+                   help="also run the network on every input of S_V and compare whole traces with the reference")
+    p.add_argument("--failures", type=int, default=5, metavar="N", help="failures to print in full (default 5)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    p.set_defaults(func=cmd_verify)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    import json
+
+    try:
+        task, _ = _task(args)
+        if args.failures < 0:
+            raise NpiLibError(f"--failures must be 0 or more, got {args.failures}")
+        from .checkpoint import load_checkpoint, shipped_checkpoint
+        from .verify import verify
+
+        if args.checkpoint is not None:
+            ckpt = load_checkpoint(args.checkpoint, task.name, args.formulation)
+        else:
+            ckpt = shipped_checkpoint(task.name, task.formulation(args.formulation), args.train_set)
+        if not args.json:
+            print(f"building V and S_V for {task.name} ({ckpt.formulation}) ...", file=sys.stderr, flush=True)
+        report = verify(ckpt.model, task, ckpt.formulation, label=ckpt.describe(), end_to_end=args.end_to_end)
+    except NpiLibError as e:
+        return _fail(str(e), status=2)
+    if args.json:
+        print(json.dumps(report.to_dict(max_failures=max(args.failures, 100))))
+    else:
+        print(report.format(task, max_failures=args.failures))
+    return 0 if report.verified else 1
+
+
 # ---------------------------------------------------------------------------------------------- main
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose epilog may be a function, called only when the help is shown: the task
@@ -479,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval_parser(subparsers)
     add_run_parser(subparsers)
     add_reproduce_parser(subparsers)
+    add_verify_parser(subparsers)
     # A new command is one more line here, and a pair add_<name>_parser / cmd_<name> above, with heavy
     # imports inside cmd_<name>.
     return parser

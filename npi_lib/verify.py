@@ -50,7 +50,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Hashable, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, NamedTuple, Sequence
 
 from .errors import NpiLibError, ProblemError
 from .task import Task, VerificationSpec, get_task
@@ -68,18 +68,14 @@ class VerificationError(NpiLibError):
     """The verification itself cannot be carried out: a task without a model, a model that does not fit."""
 
 
-@dataclass(frozen=True)
-class Sequence_:
+class Sequence_(NamedTuple):
     """One element of V: a call's program and arguments, the observation at each of its steps, and what the
-    reference decides at each step."""
+    reference decides at each step (a named tuple: V has tens of thousands of them, hashed often)."""
 
     program: str
     args: tuple[int, ...]
     observations: tuple[Observation, ...]
     decisions: tuple[Decision, ...]
-
-    def __len__(self) -> int:
-        return len(self.observations)
 
 
 @dataclass
@@ -147,6 +143,12 @@ class _FrameExplorer:
         pos = len(self.path)
         if pos < len(self.prefix):
             i = self.prefix[pos]
+            if i >= len(options):
+                raise VerificationError(
+                    f"{_name(self.key[0])} did not repeat itself when its frame was run again from the same start: "
+                    "the reference's decisions depend on something other than what it observes, which no network "
+                    "sees (its decisions must be a function of the program, its arguments and the observations)"
+                )
         else:
             i = 0
             if len(options) > 1:
@@ -159,7 +161,8 @@ class _FrameExplorer:
             name = self.key[0]
             raise InfiniteV(
                 f"a call of {_name(name)} ran {self.builder.max_frame_steps} steps on the model without returning: "
-                "its step-input sequences grow with the input (a loop), so no finite set V contains them all"
+                "its step-input sequences grow with the input (a loop), so no finite set V contains them all and no "
+                "finite check can prove it: only a recursive formulation can be verified (lesson 09)"
             )
         self.observations.append(self.builder.model.observe(self.state))
         self.decisions.append(decision)
@@ -323,13 +326,14 @@ def _check_function_of_inputs(v: V) -> None:
     observations so far): otherwise no network could learn it, and the task's observations are too poor."""
     seen: dict[tuple, Decision] = {}
     for s in v.sequences:
-        for t in range(len(s)):
+        for t in range(len(s.observations)):
             key = (s.program, s.args, s.observations[: t + 1])
             d = seen.setdefault(key, s.decisions[t])
             if d != s.decisions[t]:
                 raise VerificationError(
                     f"the reference decides differently on the same inputs: {s.program}{s.args} after observing "
-                    f"{list(key[2])} does {d} in one sequence and {s.decisions[t]} in another"
+                    f"{list(key[2])} does {d} in one sequence and {s.decisions[t]} in another (its decisions must "
+                    "be a function of the program, its arguments and the observations)"
                 )
 
 
@@ -342,6 +346,52 @@ def sequences_of(trace: Trace) -> set[Sequence_]:
         decisions = tuple((bool(s.ret), s.next_program, tuple(s.next_args)) for s in f.steps)
         out.add(Sequence_(f.program, tuple(f.args), obs, decisions))  # type: ignore[arg-type]
     return out
+
+
+def reference_sequences(task: Task, problem: Any, formulation: str | None = None) -> set[Sequence_]:
+    """The step-input sequences of the reference run on `problem`: `sequences_of(task.reference(problem))`,
+    recorded directly (no trace is built), several times faster; tests/test_verify.py checks they agree."""
+    recorder = _Recorder(task.make_env(problem))
+    recorder.frame(task.reference_programs[task.formulation(formulation)], pad_args(()))
+    return recorder.sequences
+
+
+class _Recorder:
+    """Stands in for `npi_lib.trace.Tracer`: runs a reference program on a real environment and keeps only
+    each call's step-input sequence."""
+
+    def __init__(self, env: Any):
+        self.env = env
+        self.open: list[tuple[list, list]] = []
+        self.sequences: set[Sequence_] = set()
+
+    def frame(self, prog: Callable, args: tuple[int, ...]) -> None:
+        import sys
+
+        if len(self.open) * 4 + 200 > sys.getrecursionlimit():
+            sys.setrecursionlimit(len(self.open) * 8 + 1000)
+        observations: list = []
+        decisions: list = []
+        self.open.append((observations, decisions))
+        try:
+            prog(self, self.env, *_callee_args(prog, args))
+        finally:
+            self.open.pop()
+        self.sequences.add(Sequence_(_name(prog), args, tuple(observations), tuple(decisions)))
+
+    def act(self, name: str, *args: int, ret: bool = False) -> None:
+        a = pad_args(args)
+        observations, decisions = self.open[-1]
+        observations.append(self.env.observe())
+        decisions.append((bool(ret), name, a))
+        self.env.apply(name, a)
+
+    def call(self, prog: Callable, *args: int, ret: bool = False) -> None:
+        a = pad_args(args)
+        observations, decisions = self.open[-1]
+        observations.append(self.env.observe())
+        decisions.append((bool(ret), _name(prog), a))
+        self.frame(prog, a)
 
 
 @dataclass
@@ -370,7 +420,7 @@ def cross_check(v: V, sizes: Iterable[int], per_size: int = 50, seed: int = 0) -
     for size in sizes:
         for _ in range(per_size):
             problem = task.random_problem(size, rng)
-            for s in sequences_of(task.reference(problem, v.formulation, record_states=False)):
+            for s in reference_sequences(task, problem, v.formulation):
                 if s not in met:
                     met.add(s)
                     if s not in v:
@@ -403,7 +453,7 @@ def inputs_covering(v: V, candidates: Iterable[Any] | None = None) -> Cover:
         if not missing:
             break
         traced += 1
-        met = sequences_of(task.reference(problem, v.formulation, record_states=False))
+        met = reference_sequences(task, problem, v.formulation)
         new = met & missing
         for s in met:
             if s not in v:
@@ -437,7 +487,7 @@ class Failure:
     def describe(self, task: Task) -> str:
         s = self.sequence
         lines = [
-            f"{s.program}{_args_text(s.args)}, step {self.step + 1} of {len(s)}",
+            f"{s.program}{_args_text(s.args)}, step {self.step + 1} of {len(s.observations)}",
             f"  observations so far: {', '.join(map(str, s.observations[: self.step + 1]))}",
             f"  reference: {_spell_decision(task, self.expected)}",
             f"  network:   {_spell_decision(task, self.actual)}   (margin {self.margin:+.3f})",
@@ -466,74 +516,130 @@ class CheckResult:
 
 
 def check(model: Any, v: V, witness: dict[Sequence_, Any] | None = None, threads: int | None = 1) -> CheckResult:
-    """Run the network on every sequence of V, each from a fresh state as a call starts, with the step
-    function and settings neural execution uses (`NPI.fast_step()` under `stepping`), and compare every
-    decision with the reference's. Sequences with a common beginning share its steps (a trie), so each
-    distinct prefix is run once. The programs are checked in the order of the proof: callees before
-    callers (`program_order`)."""
-    from .model import NPI, stepping
+    """Run the network on every sequence of V, each from a fresh state as a call starts, and compare every
+    decision with the reference's.
+
+    The decisions are those of neural execution: an `NPI` is run by its `FastStep`, under the interpreter's
+    settings (`npi_lib.model.stepping`), through `FastStep.outputs_batch` and `decide_batch`, which
+    `npi_lib.batch.run_batch` runs too and which compute every row bit for bit as the one-frame step of
+    `npi_lib.interpreter.run` does (tests/test_batch.py pins it). Sequences with a common beginning share
+    its steps: V is laid out as a trie of (program, arguments, observations so far), and each level of the
+    trie is one batched step. Any other step function is run one step at a time, without margins. The
+    report lists the programs in the order of the proof: callees before callers (`program_order`)."""
+    from .model import NPI, FastStep, stepping
 
     task = v.task
     step = model.fast_step() if isinstance(model, NPI) else model
-    margins = getattr(step, "outputs", None) is not None
+    start = time.perf_counter()
+    ids = {name: i for i, name in enumerate(task.programs)}
+    # the trie: one node per distinct (program, arguments, observations so far), parents before children
+    index: dict[tuple, int] = {}
+    parent: list[int] = []
+    inputs: list[tuple[Observation, tuple[int, ...], int]] = []
+    expected: list[Decision] = []
+    paths: list[list[int]] = []
+    for s in v.sequences:
+        path: list[int] = []
+        for t in range(len(s.observations)):
+            key = (s.program, s.args, s.observations[: t + 1])
+            node = index.get(key)
+            if node is None:
+                node = index[key] = len(parent)
+                parent.append(path[-1] if path else -1)
+                inputs.append((s.observations[t], s.args, ids[s.program]))
+                expected.append(s.decisions[t])
+            path.append(node)
+        paths.append(path)
+    actual: list[Any] = [None] * len(parent)
+    margin = [math.nan] * len(parent)
+    with stepping(threads):
+        if isinstance(step, FastStep):
+            _run_trie_batched(step, task, parent, inputs, expected, actual, margin)
+        else:
+            states: dict[int, Any] = {}
+            for n, (obs, args, prog) in enumerate(inputs):
+                (r, p, a), states[n] = step(obs, args, prog, states.get(parent[n]))
+                actual[n] = (bool(r), task.programs[p], tuple(a))
     order = program_order(task, v)
     rank = {p: i for i, p in enumerate(order)}
-    start = time.perf_counter()
-    trie: dict[tuple, tuple[Any, Decision, float]] = {}
-    failures, passed, min_margin, closest = [], 0, math.inf, None
     per_program: dict[str, list[int]] = {p: [0, 0] for p in order}
-    ids = {name: i for i, name in enumerate(task.programs)}
-    with stepping(threads):
-        for s in sorted(v.sequences, key=lambda s: rank[s.program]):
-            per_program[s.program][0] += 1
-            prog, state, failed = ids[s.program], None, None
-            for t, obs in enumerate(s.observations):
-                key = (s.program, s.args, s.observations[: t + 1])
-                hit = trie.get(key)
-                if hit is None:
-                    if margins:
-                        out, new_state = step.outputs(obs, s.args, prog, state)
-                        (r, p, a) = step.decide(out)
-                        margin = _margin(step, out, s.decisions[t], ids)
-                    else:
-                        (r, p, a), new_state = step(obs, s.args, prog, state)
-                        margin = math.nan
-                    hit = trie[key] = (new_state, (bool(r), task.programs[p], tuple(a)), margin)
-                state, actual, margin = hit
-                if margin < min_margin:
-                    min_margin, closest = margin, (s, t)
-                if actual != s.decisions[t]:
-                    failed = Failure(s, t, s.decisions[t], actual, margin, (witness or {}).get(s))
-                    break
-            if failed:
-                failures.append(failed)
-            else:
-                passed += 1
-                per_program[s.program][1] += 1
+    failures, passed, min_margin, closest = [], 0, math.inf, None
+    for s, path in sorted(zip(v.sequences, paths), key=lambda sp: rank[sp[0].program]):
+        per_program[s.program][0] += 1
+        failed = None
+        for t, node in enumerate(path):
+            if margin[node] < min_margin:
+                min_margin, closest = margin[node], (s, t)
+            if actual[node] != expected[node]:
+                failed = Failure(s, t, expected[node], actual[node], margin[node], (witness or {}).get(s))
+                break
+        if failed:
+            failures.append(failed)
+        else:
+            passed += 1
+            per_program[s.program][1] += 1
     rows = [(p, n, ok) for p, (n, ok) in per_program.items() if n]
-    return CheckResult(len(v), passed, len(trie), failures, min_margin, closest, rows, time.perf_counter() - start)
+    return CheckResult(len(v), passed, len(parent), failures, min_margin, closest, rows, time.perf_counter() - start)
 
 
-def _margin(step: Any, out: Any, expected: Decision, ids: dict[str, int]) -> float:
-    """How far the reference's decision won (positive) or lost (negative) in this row of logits: the least
-    of the return logit's distance from 0 on the right side, and for the program and each argument slot,
-    the right choice's logit minus the best other one."""
-    values = out[0].tolist()
-    ret, name, args = expected
-    margins = [values[0] if ret else -values[0]]
+def _run_trie_batched(
+    step: Any, task: Task, parent: list[int], inputs: list, expected: list[Decision], actual: list, margin: list
+) -> None:
+    """Every node of the trie through the network, one batched step per level (in chunks); fills `actual`
+    (the decisions) and `margin` (`_margins`)."""
+    import torch
+
+    depth = [0] * len(parent)
+    levels: dict[int, list[int]] = {}
+    for n, p in enumerate(parent):
+        depth[n] = 0 if p < 0 else depth[p] + 1
+        levels.setdefault(depth[n], []).append(n)
+    has_child = {p for p in parent if p >= 0}
+    packed: dict[int, Any] = {}  # node -> the frame state after its step (kept for one level, for its children)
+    fresh = step.pack(None)
+    for d in sorted(levels):
+        nodes = levels[d]
+        for first in range(0, len(nodes), 4096):
+            part = nodes[first : first + 4096]
+            x = torch.cat([step.core_input(*inputs[n]) for n in part])
+            states = torch.stack([packed[parent[n]] if parent[n] >= 0 else fresh for n in part])
+            out, new = step.outputs_batch(x, states)
+            margins = _margins(step, out, [expected[n] for n in part], task.programs)
+            for row, (n, decision) in enumerate(zip(part, step.decide_batch(out))):
+                actual[n] = (bool(decision[0]), task.programs[decision[1]], tuple(decision[2]))
+                margin[n] = margins[row]
+                if n in has_child:
+                    packed[n] = new[row]
+        for n in levels.get(d - 1, ()):
+            packed.pop(n, None)
+
+
+def _margins(step: Any, out: Any, expected: list[Decision], programs: tuple[str, ...]) -> list[float]:
+    """Per row of logits: how far the reference's decision won (positive) or lost (negative). The least of:
+    the return logit's distance from 0 on the side of the reference's flag, and for the program and each
+    argument slot with more than one value, the reference's choice's logit minus the best other one."""
+    import torch
+
+    rows = torch.arange(len(out))
+    sign = torch.tensor([1.0 if ret else -1.0 for ret, _, _ in expected])
+    parts = [out[:, 0] * sign]
     (lo, hi), *slots = step._slices
-    margins.append(_lead(values[lo:hi], ids[name]))
-    for (a, b), want in zip(slots, args):
+    bounds = [(lo, hi)]
+    targets = [torch.tensor([programs.index(name) for _, name, _ in expected])]
+    for k, (a, b) in enumerate(slots):
         if b - a > 1:
-            margins.append(_lead(values[a:b], want))
-    return min(margins)
-
-
-def _lead(values: list[float], want: int) -> float:
-    if not 0 <= want < len(values):
-        return -math.inf
-    others = [v for i, v in enumerate(values) if i != want]
-    return values[want] - max(others) if others else math.inf
+            bounds.append((a, b))
+            targets.append(torch.tensor([args[k] for _, _, args in expected]))
+    for (a, b), want in zip(bounds, targets):
+        logits = out[:, a:b]
+        inside = (want >= 0) & (want < b - a)
+        safe = want.clamp(0, b - a - 1)
+        right = logits[rows, safe]
+        others = logits.clone()
+        others[rows, safe] = -math.inf
+        lead = right - others.max(1).values
+        parts.append(torch.where(inside, lead, torch.full_like(lead, -math.inf)))
+    return torch.stack(parts).min(0).values.tolist()
 
 
 def program_order(task: Task, v: V) -> list[str]:
@@ -577,8 +683,181 @@ def _spell_sequence(task: Task, s: Sequence_) -> str:
     return f"{s.program}{_args_text(s.args)}: {steps}"
 
 
+
+
+
+# ---------------------------------------------------------------------------------------------- everything at once
+_built: dict[tuple[int, str], tuple[V, Cover]] = {}  # (id of the task, formulation) -> V and S_V, built once
+
+
+def verification_set(task: Task | str, formulation: str | None = None) -> tuple[V, Cover]:
+    """V and S_V for a task's formulation, built on first use and kept for this process (they do not
+    depend on any model). Raises InfiniteV for a formulation whose V is infinite."""
+    task = get_task(task)
+    formulation = task.formulation(formulation)
+    spec = _spec(task)
+    if formulation not in spec.formulations:
+        build(task, formulation)  # raises InfiniteV for a loop, which says why
+        raise VerificationError(f"{task.name} declares no verification for the {formulation} formulation")
+    key = (id(task), formulation)
+    if key not in _built:
+        v = build(task, formulation)
+        _built[key] = (v, inputs_covering(v))
+    return _built[key]
+
+
+@dataclass
+class Report:
+    """What `verify` found: V and S_V, the cross-check, and the network's check on every sequence of V."""
+
+    task: str
+    formulation: str
+    model: str  # what was verified, in words (a checkpoint's description)
+    v_size: int
+    by_program: dict[str, int]
+    s_v: int  # |S_V|
+    paper: str  # the paper's verification set
+    uncovered: int  # sequences of V no input of S_V meets (must be 0)
+    cross: CrossCheck | None
+    result: CheckResult
+    end_to_end: tuple[int, int] | None = None  # (problems of S_V whose neural run equals the reference, |S_V|)
+    seconds: dict[str, float] = field(default_factory=dict)
+    s_v_problems: list[Any] = field(default_factory=list, repr=False)
+
+    @property
+    def verified(self) -> bool:
+        """True when the proof goes through: every sequence of V passed, V is met by S_V, and nothing random
+        fell outside V."""
+        return self.result.ok and not self.uncovered and (self.cross is None or self.cross.ok)
+
+    def format(self, task: Task | None = None, max_failures: int = 5) -> str:
+        task = task or get_task(self.task)
+        r = self.result
+        verdict = "VERIFIED: right on every input of every size" if self.verified else "NOT VERIFIED"
+        lines = [
+            f"{self.task} ({self.formulation}): {self.model}",
+            f"V: {self.v_size:,} step-input sequences ("
+            + ", ".join(f"{p} {n:,}" for p, n in self.by_program.items())
+            + ")",
+            f"S_V: {self.s_v:,} inputs meet every sequence of V"
+            + (f"; {self.uncovered:,} sequences met by none" if self.uncovered else "")
+            + (f" (the paper: {self.paper})" if self.paper else ""),
+        ]
+        if self.cross is not None:
+            c = self.cross
+            lines.append(
+                f"cross-check: {c.problems:,} random inputs of sizes {', '.join(map(str, c.sizes))} met {c.met:,} "
+                f"sequences, {len(c.outside)} outside V"
+            )
+        lines.append(f"checked: {r.passed:,} of {r.sequences:,} sequences passed ({r.steps:,} network steps)")
+        for program, n, ok in r.order:
+            lines.append(f"  {program:<14} {ok:>7,} of {n:>7,}")
+        if r.closest is not None and not math.isnan(r.min_margin):
+            s, t = r.closest
+            lines.append(f"smallest margin: {r.min_margin:+.3f} (at {s.program}, step {t + 1}, seeing {s.observations[t]})")
+        if self.end_to_end is not None:
+            lines.append(f"end to end: {self.end_to_end[0]:,} of {self.end_to_end[1]:,} inputs of S_V run exactly as the reference")
+        if r.failures:
+            lines.append(f"{len(r.failures):,} sequences failed; the first {min(max_failures, len(r.failures))}:")
+            lines += [f.describe(task) for f in r.failures[:max_failures]]
+        lines.append(verdict)
+        return "\n".join(lines)
+
+    def to_dict(self, max_failures: int = 100) -> dict:
+        r = self.result
+        return {
+            "task": self.task, "formulation": self.formulation, "model": self.model, "verified": self.verified,
+            "V": self.v_size, "V_by_program": self.by_program, "S_V": self.s_v, "paper": self.paper,
+            "uncovered": self.uncovered,
+            "cross_check": None if self.cross is None else {
+                "problems": self.cross.problems, "sizes": list(self.cross.sizes), "met": self.cross.met,
+                "outside": len(self.cross.outside)},
+            "passed": r.passed, "checked": r.sequences, "network_steps": r.steps,
+            "by_program": [{"program": p, "sequences": n, "passed": ok} for p, n, ok in r.order],
+            "min_margin": None if math.isinf(r.min_margin) or math.isnan(r.min_margin) else r.min_margin,
+            "failures": len(r.failures),
+            "first_failures": [{
+                "program": f.sequence.program, "args": list(f.sequence.args), "step": f.step + 1,
+                "observations": [list(o) for o in f.sequence.observations[: f.step + 1]],
+                "expected": _decision_dict(f.expected), "actual": _decision_dict(f.actual), "margin": f.margin,
+                "input": _jsonable(f.witness)} for f in r.failures[:max_failures]],
+            "end_to_end": None if self.end_to_end is None else {"matched": self.end_to_end[0], "inputs": self.end_to_end[1]},
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }  # fmt: skip
+
+
+def _decision_dict(d: Decision) -> dict:
+    return {"return": d[0], "program": d[1], "args": list(d[2])}
+
+
+def _jsonable(x: Any) -> Any:
+    import dataclasses
+
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return dataclasses.asdict(x)
+    if isinstance(x, (tuple, list)):
+        return [_jsonable(i) for i in x]
+    return x
+
+
+def verify(
+    model: Any,
+    task: Task | str,
+    formulation: str | None = None,
+    *,
+    label: str = "",
+    cross_sizes: Iterable[int] | None = (2, 3, 5, 8, 13, 20),
+    per_size: int = 20,
+    end_to_end: bool = False,
+    threads: int | None = 1,
+) -> Report:
+    """Verify a trained model: build V and S_V (once per process), cross-check V on random inputs of
+    `cross_sizes` (None: skip), run the network on every sequence of V (`check`), and with `end_to_end`
+    also run it on every input of S_V by neural execution and compare whole traces with the reference."""
+    task = get_task(task)
+    formulation = task.formulation(formulation)
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    v, cover = verification_set(task, formulation)
+    seconds["V and S_V"] = time.perf_counter() - start
+    cross = None
+    if cross_sizes is not None:
+        start = time.perf_counter()
+        cross = cross_check(v, cross_sizes, per_size)
+        seconds["cross-check"] = time.perf_counter() - start
+    result = check(model, v, cover.witness, threads=threads)
+    seconds["check"] = result.seconds
+    e2e = None
+    if end_to_end:
+        start = time.perf_counter()
+        e2e = (run_inputs(model, task, formulation, cover.problems), len(cover.problems))
+        seconds["end to end"] = time.perf_counter() - start
+    spec = _spec(task)
+    return Report(
+        task.name, formulation, label, len(v), v.by_program(), len(cover.problems), spec.paper, len(cover.uncovered),
+        cross, result, e2e, seconds, cover.problems,
+    )
+
+
+def run_inputs(model: Any, task: Task | str, formulation: str, problems: Sequence[Any]) -> int:
+    """How many of `problems` the network runs exactly as the reference (same trace, halted, right answer),
+    by neural execution (`npi_lib.batch.run_batch`)."""
+    from .batch import run_batch
+    from .trace import first_difference
+
+    task = get_task(task)
+    same = 0
+    for first in range(0, len(problems), 2000):
+        part = problems[first : first + 2000]
+        for r in run_batch(model, task, part, formulation, references=True):
+            if r.correct and r.reference is not None and first_difference(r.trace, r.reference) is None:
+                same += 1
+    return same
+
+
 __all__ = [
-    "V", "Sequence_", "Failure", "CheckResult", "CrossCheck", "Cover", "InfiniteV", "VerificationError",
-    "build", "cross_check", "inputs_covering", "check", "program_order", "sequences_of",
+    "V", "Sequence_", "Failure", "CheckResult", "CrossCheck", "Cover", "Report", "InfiniteV", "VerificationError",
+    "build", "cross_check", "inputs_covering", "check", "program_order", "sequences_of", "reference_sequences",
+    "verification_set",
+    "verify", "run_inputs",
 ]  # fmt: skip
-_unused = field  # dataclasses.field kept for the Report added below

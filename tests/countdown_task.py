@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from npi_lib.errors import ActionError, ProblemError
-from npi_lib.task import Experiment, PaperResults, Probe, Task
+from npi_lib.task import Experiment, FrameModel, PaperResults, Probe, Task, VerificationSpec
 from npi_lib.trace import Tracer, program
 
 BLANK, MARK = 0, 1
@@ -99,6 +99,23 @@ def training_set(name: str = "paper", seed: int = 0) -> list[int]:
     return [0, 1, 2, 3]
 
 
+# For npi_lib.verify: the tape as a call sees it is the cell under the pointer. ERASE blanks it; MOVE reaches
+# a mark or the final blank (the marks are followed by one blank, so after a mark either can come).
+def _model_apply(cell: int, name: str, args: tuple[int, ...]) -> list[int]:
+    if name == "ERASE":
+        return [BLANK]
+    if name == "MOVE":
+        return [MARK, BLANK]
+    return [cell]
+
+
+VERIFICATION = VerificationSpec(
+    model=FrameModel(entries=lambda: [MARK, BLANK], observe=lambda cell: (cell,), apply=_model_apply),
+    candidates=lambda: iter(range(10)),
+    paper="no paper",
+)
+
+
 TASK = Task(
     name="countdown",
     programs=("COUNTDOWN", "STEP", "ERASE", "MOVE", "NOP"),
@@ -121,4 +138,5 @@ TASK = Task(
                      Experiment("loop", "paper", (Probe("random", (2, 50)),))),
     ),
     observation_fields=("cell",),
+    verification=VERIFICATION,
 )
