@@ -90,19 +90,24 @@ Choices where the paper's converted text is garbled or the paper is silent
   see different observations. All of them occur in arrays of length <= 5 (`observation_universe`): 36 for
   the loop, 19 for the recursion. For the recursion it also counts whole step-input sequences, [CAI]'s V
   (`sequence_universe`, 25). The "paper" training set (4 arrays of length 5) covers all three.
+- Verification (lesson 09): `VERIFICATION` builds V by a fixed point over a model of one call's view
+  (`StackView`: the top of the stacks and the partition's pointers as capped differences); it gives the same 25
+  sequences, and S_V is VERIFICATION_ARRAY alone, as in [CAI]. The loop formulation has no finite V.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from .errors import ActionError, ProblemError
-from .task import Experiment, PaperResults, Probe, Task, code_name
+from .task import Experiment, FrameModel, PaperResults, Probe, Task, VerificationSpec, code_name
 from .trace import Tracer, frames, program
+from .verify import VerificationError
 
 INVALID = 10  # what a null pointer reads: no digit there
 EMPTY = None  # an empty stack cell
@@ -537,6 +542,360 @@ def _coverage_items(problem: Sequence[int]) -> set:
     return {("seq", x) for x in rec} | {("rec", x) for x in _triples(rec)} | {("flat", x) for x in flat}
 
 
+# ---------------------------------------------------------------------------------------------- verification
+# The environment as one call of the recursive program sees it, for `npi_lib.verify` (lesson 09).
+#
+# What a call observes depends on three things only: the relation of p_j to p_hi and of A[p_j] to A[p_hi];
+# the top of the two stacks (is its lo cell empty, does its frame have lo < hi); and, through what it
+# writes, the positions of p_lo, p_pivot, p_hi relative to each other. A `StackView` keeps exactly that,
+# symbolically: no index and no digit, only the facts the reference's observations can depend on.
+#
+# The stacks. A callee sees the level on top of the stacks when it starts (`_view_enter`) and the levels
+# it pushes itself; whatever lies lower is hidden from it, and `floor` says only whether the cell under its
+# first level is the stacks' floor (empty) or a caller's frame (something is there). `_view_leave` puts the
+# hidden levels back under what the callee leaves. The recursive QUICKSORT pushes two levels above its
+# frame, so a call sees at most three: the states stay finite whatever the depth of the recursion.
+# A stack cell is empty (None), the end of a complete frame ("F", lo < hi) or, for the one step between
+# the two WRITEs of a push, a value written from a pointer ("E", pointer, offset) that is compared with its
+# partner as soon as the partner is written, while the pointers are still those the values came from.
+#
+# The array. Positions are kept as capped differences: p_pivot - p_lo in {0, 1, 2 or more}; while p_j is
+# set, d = p_j - p_pivot in {-1, 0, 1, 2 or more} and e = p_hi - p_j in {0, 1 or more}; once p_j is null,
+# top = p_hi - p_pivot in {0, 1, 2 or more}. Values are kept only as comparisons with the pivot value A[p_hi]:
+# `le` is A[p_j] <= A[p_hi], `first` is A[p_pivot] > A[p_hi] (when p_pivot < p_j) and `rest` says whether
+# every cell strictly between p_pivot and p_j is > A[p_hi] (when there are any).
+#
+# Why it is sound (every real call is met). Each real environment maps to a view by forgetting, and every
+# primitive the reference uses turns the view of a real environment into one of the views `_view_apply`
+# lists: when p_j moves onto a cell no step has looked at, p_j may have reached p_hi (then A[p_j] <= A[p_hi]
+# holds) or not (then the cell holds any digit: both comparisons are listed); a capped difference that can
+# shrink (p_pivot moving up towards p_j) lists both of its next values; swaps move the known comparisons
+# with the cells. Whatever the model cannot follow (a step the reference never takes, such as moving p_j
+# past p_hi or comparing cells of two different stack levels) raises VerificationError instead of guessing.
+#
+# Why it is precise (nothing impossible). Every choice is one a concrete array can make: a cell p_j meets
+# for the first time can hold a digit on either side of A[p_hi], and a segment can be as long as the
+# choices need. tests/test_quicksort.py checks it: the fixed point gives exactly the 25 sequences that
+# arrays of length <= 5 meet (`sequence_universe`), and VERIFICATION_ARRAY alone meets all of them.
+Cell = tuple | None  # a stack cell: None (empty), ("F", lo < hi), ("E", pointer, offset) or ("H",)
+
+_FLOOR_CELL = None  # the stacks' cell 0: never written, reads empty
+_HIDDEN_CELL = ("H",)  # a caller's frame under the levels a callee sees: a value is there, nothing more known
+_EXPR = {S_LO: ("LO", 0), S_HI: ("HI", 0), S_PIVOT_MINUS_1: ("PIV", -1), S_PIVOT_PLUS_1: ("PIV", 1)}
+_MANY = 2  # a capped difference: 2 stands for "2 or more" (1 for "1 or more" in e)
+
+
+@dataclass(frozen=True)
+class StackView:
+    """One call's view of the quicksort environment (see the comment above)."""
+
+    floor: bool  # under the visible levels: the floor (stacks empty) or a caller's frame
+    levels: tuple[tuple[Cell, Cell], ...]  # visible stack levels 1, 2, ...: (Q_stackLo cell, Q_stackHi cell)
+    pl: int = 1  # p_stackLo, p_stackHi: 0 is the cell under the visible levels
+    ph: int = 1
+    frame: bool | None = None  # p_lo, p_hi: null (None), a frame with p_lo < p_hi (True), anything else (False)
+    pending: tuple[int, int, int] | None = None  # (end, level, lo<hi): the WRITE just before copied one end
+    pivot: int | str | None = None  # null, "?" (set, position unknown), or p_pivot - p_lo capped at 2
+    top: int | None = None  # p_hi - p_pivot capped at 2, while p_j is null (None: not known)
+    j: tuple[int, int] | str | None = None  # null, "?" (set, position unknown), or (d, e) as above
+    le: bool = False  # A[p_j] <= A[p_hi]
+    first: bool | None = None  # A[p_pivot] > A[p_hi], when d >= 1 (None: not known)
+    rest: bool | None = None  # every cell strictly between p_pivot and p_j is > A[p_hi], when d >= 2
+
+
+def _view_error(what: str) -> VerificationError:
+    return VerificationError(f"quicksort's verification model cannot follow {what}")
+
+
+def _view_entries() -> list[StackView]:
+    """A fresh environment: the frame (0, n-1) on the floor of the stacks, lo < hi unless n = 1."""
+    return [StackView(True, ((("F", bit), ("F", bit)),)) for bit in (False, True)]
+
+
+def _cell(v: StackView, end: int, at: int) -> Cell:
+    if at == 0:
+        return _FLOOR_CELL if v.floor else _HIDDEN_CELL
+    return v.levels[at - 1][end] if at <= len(v.levels) else None
+
+
+def _view_observe(v: StackView) -> tuple[int, ...]:
+    if v.j == "?":
+        raise _view_error("an observation while p_j points somewhere unknown")
+    on = isinstance(v.j, tuple)
+    lo, hi = _cell(v, 0, v.pl), _cell(v, 1, v.ph)
+    if lo is None or hi is None:
+        lo_lt_hi = False
+    elif v.pl == v.ph and lo[0] == "F" and hi == lo:
+        lo_lt_hi = lo[1]
+    else:
+        raise _view_error(f"comparing the stack cells {lo} and {hi} (levels {v.pl} and {v.ph})")
+    return _OBS[on and v.le, on and v.j[1] == 0, lo_lt_hi, lo is None]  # type: ignore[index]
+
+
+def _canonical(v: StackView) -> StackView:
+    """Forget what no longer matters, so that equal situations are equal states."""
+    levels = v.levels
+    while len(levels) > max(v.pl, v.ph) and levels[-1] == (None, None):
+        levels = levels[:-1]
+    first, rest, le = v.first, v.rest, v.le
+    if isinstance(v.j, tuple):
+        d = v.j[0]
+        first, rest = (first if d >= 1 else None), (rest if d >= 2 else None)
+    else:
+        first = rest = None
+        le = False
+    return replace(v, levels=levels, first=first, rest=rest, le=le)
+
+
+def _view_apply(v: StackView, name: str, args: tuple[int, ...]) -> list[StackView]:
+    pending, v = v.pending, replace(v, pending=None)  # only a WRITE to p_lo / p_hi keeps one
+    a, b = args[0], args[1]
+    if name == "NOP":
+        out = [v]
+    elif name == "WRITE" and a in (T_LO, T_HI):
+        out = [_write_pointer(v, a, b, pending)]
+    elif name == "WRITE" and a in (T_STACK_LO, T_STACK_HI):
+        out = _write_stack(v, a - T_STACK_LO, b)
+    elif name == "MOVE" and a in (P_STACK_LO, P_STACK_HI):
+        at = (v.pl if a == P_STACK_LO else v.ph) + (1 if b == UP else -1)
+        if at < 0:
+            raise _view_error(f"{describe(name, args)} below the levels this call can see")
+        out = [replace(v, pl=at) if a == P_STACK_LO else replace(v, ph=at)]
+    elif name == "MOVE" and a == P_J and b == UP:
+        out = _move_j(v)
+    elif name == "MOVE" and a == P_PIVOT and b == UP:
+        out = _move_pivot(v)
+    elif name == "SET_PIVOT_LO":
+        _no_open_push(v, name)
+        if v.frame is None:
+            raise _view_error("SET_PIVOT_LO with p_lo null")
+        j = "?" if v.j is not None else None  # p_j's place relative to the new p_pivot is not known
+        out = [replace(v, pivot=0 if v.frame else "?", top=None, j=j)]
+    elif name == "SET_J_LO":
+        if v.frame is None:
+            raise _view_error("SET_J_LO with p_lo null")
+        if not v.frame or v.pivot not in (0, 1):
+            out = [replace(v, j="?")]
+        else:  # p_j = p_lo < p_hi; A[p_lo] has not been looked at since p_lo was set
+            out = [replace(v, j=(-v.pivot, 1), le=le, top=None) for le in (False, True)]  # type: ignore[operator]
+    elif name == "SET_J_NULL":
+        out = [replace(v, j=None, top=top) for top in _hi_minus_pivot(v)]
+    elif name == "SWAP" and a == P_PIVOT and b == P_J:
+        out = _swap_pivot_j(v)
+    elif name == "SWAP" and a == P_PIVOT and b == P_HI:
+        out = [_swap_pivot_hi(v)]
+    else:
+        raise _view_error(describe(name, args))
+    return [_canonical(s) for s in out]
+
+
+def _no_open_push(v: StackView, what: str) -> None:
+    """A value written from a pointer waits for its partner; the pointer must not move before."""
+    if any(cell is not None and cell[0] == "E" for level in v.levels for cell in level):
+        raise _view_error(f"{what} while a stack level is half written from the pointers")
+
+
+def _write_pointer(v: StackView, target: int, source: int, pending: tuple[int, int, int] | None) -> StackView:
+    """WRITE(p_lo | p_hi, a stack top): the frame is known to have lo < hi when both ends of one complete
+    level are copied by two WRITEs in a row."""
+    if source not in (S_STACK_LO_TOP, S_STACK_HI_TOP):
+        raise _view_error(f"WRITE({TARGET_NAMES[target]}, {SOURCE_NAMES[source]})")
+    _no_open_push(v, f"WRITE({TARGET_NAMES[target]}, ...)")
+    end, at = (0, v.pl) if source == S_STACK_LO_TOP else (1, v.ph)
+    cell = _cell(v, end, at)
+    if cell is None:
+        raise _view_error(f"WRITE({TARGET_NAMES[target]}, {SOURCE_NAMES[source]}) from an empty cell")
+    mine = (end, at, cell[1]) if cell[0] == "F" and end == target - T_LO else None
+    frame: bool | None = False
+    if mine and pending and pending[0] != end and pending[1:] == mine[1:]:
+        frame, mine = bool(mine[2]), None
+    return replace(
+        v, frame=frame, pending=mine, pivot="?" if v.pivot is not None else None, top=None,
+        j="?" if v.j is not None else None,
+    )  # fmt: skip
+
+
+def _write_stack(v: StackView, end: int, source: int) -> list[StackView]:
+    at = v.pl if end == 0 else v.ph
+    if at == 0:
+        if v.floor and source == S_RESET:
+            return [v]  # the floor stays empty
+        raise _view_error(f"WRITE({TARGET_NAMES[T_STACK_LO + end]}, ...) under the levels this call can see")
+    if source == S_RESET:
+        value: Cell = None
+    elif source in _EXPR:
+        base = _EXPR[source][0]
+        if (v.frame is None and base != "PIV") or (base == "PIV" and v.pivot is None):
+            raise _view_error(f"WRITE from {SOURCE_NAMES[source]} while that pointer is null")
+        value = ("E", *_EXPR[source])
+    else:
+        raise _view_error(f"WRITE({TARGET_NAMES[T_STACK_LO + end]}, {SOURCE_NAMES[source]})")
+    levels = list(v.levels) + [(None, None)] * (at - len(v.levels))
+    level = list(levels[at - 1])
+    level[end] = value
+    lo, hi = level
+    options: list[tuple[Cell, Cell]] = [(lo, hi)]
+    if lo is not None and hi is not None:  # the level is complete: compare its two ends now
+        if lo[0] != "E" or hi[0] != "E":
+            raise _view_error(f"a stack level written from {lo} and {hi}")
+        options = [(("F", bit), ("F", bit)) for bit in _less(v, lo[1:], hi[1:])]
+    return [replace(v, levels=tuple(levels[: at - 1]) + (o,) + tuple(levels[at:])) for o in options]
+
+
+def _hi_minus_pivot(v: StackView) -> list[int | None]:
+    """The possible values of p_hi - p_pivot (capped at 2) when p_j is set to null."""
+    if not isinstance(v.j, tuple):
+        return [v.top]
+    d, e = v.j
+    if e == 0:
+        return [d]  # p_j == p_hi
+    return [t for t in range(3) if t >= min(d + 1, _MANY)]  # p_hi is past p_j by 1 or more
+
+
+def _interval(kind: int | None, exact_below: int) -> tuple[float, float] | None:
+    """A capped difference as an interval of integers: the cap stands for itself or more."""
+    if kind is None:
+        return None
+    return (kind, kind) if kind < exact_below else (kind, math.inf)
+
+
+def _less(v: StackView, x: tuple[str, int], y: tuple[str, int]) -> list[bool]:
+    """Every truth value `x < y` can take, for two values written from pointers: (pointer, offset)."""
+    if v.frame is not True:
+        raise _view_error("a comparison of values from p_lo / p_hi that hold no known frame")
+    a = _interval(v.pivot if isinstance(v.pivot, int) else None, _MANY)  # p_pivot - p_lo
+    tops = _hi_minus_pivot(v)
+    b: tuple[float, float] | None = None  # p_hi - p_pivot
+    if isinstance(v.j, tuple) and v.j[1] == 1:
+        b = (min(v.j[0] + 1, _MANY), math.inf)
+    elif len(tops) == 1:
+        b = _interval(tops[0], _MANY)
+    coef = {"LO": (0, 0), "PIV": (1, 0), "HI": (1, 1)}
+    ca, cb = coef[y[0]][0] - coef[x[0]][0], coef[y[0]][1] - coef[x[0]][1]
+    k = y[1] - x[1]
+    if ca == cb == 1 and (a is None or b is None):
+        low, high = 1 + k, math.inf  # p_hi - p_lo >= 1 is all that is known
+    else:
+        if (ca and a is None) or (cb and b is None):
+            raise _view_error(f"comparing {x} with {y}: the pivot's place is not known")
+        low = high = float(k)
+        for c, iv in ((ca, a), (cb, b)):
+            if c and iv is not None:
+                lo_, hi_ = (iv[0], iv[1]) if c > 0 else (-iv[1], -iv[0])
+                low, high = low + lo_, high + hi_
+    return [t for t in (False, True) if (high > 0 if t else low <= 0)]
+
+
+def _move_j(v: StackView) -> list[StackView]:
+    """MOVE(p_j, UP): the cell p_j leaves joins the cells between p_pivot and p_j; the cell it reaches is
+    either p_hi or a cell nothing has looked at."""
+    if not isinstance(v.j, tuple) or v.j[1] == 0:
+        raise _view_error("MOVE(p_j, UP) when p_j is null, unknown or already on p_hi")
+    d, _ = v.j
+    first, rest = v.first, v.rest
+    if d == 0:  # the cell p_j leaves is p_pivot's
+        first = not v.le
+    elif d == 1:  # it is the only cell between p_pivot and the new p_j
+        rest = not v.le
+    elif d >= 2:
+        rest = bool(v.rest) and not v.le
+    nd = min(d + 1, _MANY)
+    moved = replace(v, first=first, rest=rest)
+    return [replace(moved, j=(nd, 1), le=le) for le in (False, True)] + [replace(moved, j=(nd, 0), le=True)]
+
+
+def _move_pivot(v: StackView) -> list[StackView]:
+    """MOVE(p_pivot, UP): p_pivot - p_lo grows; p_pivot comes closer to p_j (or p_hi when p_j is null)."""
+    if not isinstance(v.pivot, int):
+        raise _view_error("MOVE(p_pivot, UP) when p_pivot is null or unknown")
+    _no_open_push(v, "MOVE(p_pivot, UP)")
+    pivot = min(v.pivot + 1, _MANY)
+    if not isinstance(v.j, tuple):
+        if v.top is None or v.top == 0:
+            raise _view_error("MOVE(p_pivot, UP) onto or past p_hi, or where p_hi is unknown")
+        return [replace(v, pivot=pivot, top=t) for t in ((1, 2) if v.top == _MANY else (v.top - 1,))]
+    d, e = v.j
+    if d == -1 or (d == 0 and e == 0):
+        raise _view_error("MOVE(p_pivot, UP) past p_j + 1 or past p_hi")
+    if d < _MANY:
+        return [replace(v, pivot=pivot, j=(d - 1, e))]
+    # d >= 2: the new p_pivot cell lies strictly between the old p_pivot and p_j
+    firsts = [True] if v.rest else [False, True]
+    out = [replace(v, pivot=pivot, j=(1, e), first=f, rest=None) for f in firsts]
+    return out + [replace(v, pivot=pivot, j=(_MANY, e), first=f) for f in firsts]
+
+
+def _swap_pivot_j(v: StackView) -> list[StackView]:
+    if not isinstance(v.j, tuple) or not isinstance(v.pivot, int):
+        raise _view_error("SWAP(p_pivot, p_j) when a pointer is null or unknown")
+    d, e = v.j
+    if d == 0:
+        return [v]  # the same cell
+    if d < 0:
+        raise _view_error("SWAP(p_pivot, p_j) with p_pivot past p_j")
+    if e == 0:  # p_j is p_hi: the pivot value itself changes, and A[p_j] <= A[p_hi] stays true
+        return [replace(v, le=True, first=None, rest=None)]
+    # A[p_j] becomes the old A[p_pivot] (known when `first` is), A[p_pivot] the old A[p_j]
+    les = [not v.first] if v.first is not None else [False, True]
+    return [replace(v, le=le, first=not v.le) for le in les]
+
+
+def _swap_pivot_hi(v: StackView) -> StackView:
+    """SWAP(p_pivot, p_hi) ends the partition, with p_j on p_hi: A[p_j] <= A[p_hi] stays true, and the
+    comparisons with the old pivot value mean nothing any more."""
+    if not isinstance(v.pivot, int):
+        raise _view_error("SWAP(p_pivot, p_hi) when p_pivot is null or unknown")
+    if isinstance(v.j, tuple):
+        if v.j[1] != 0:
+            raise _view_error("SWAP(p_pivot, p_hi) before p_j reached p_hi")
+        return replace(v, first=None, rest=None)
+    if v.j is not None:
+        raise _view_error("SWAP(p_pivot, p_hi) while p_j points somewhere unknown")
+    return v
+
+
+def _view_enter(v: StackView, name: str, args: tuple[int, ...]) -> tuple[StackView, tuple | None]:
+    """A callee sees the level on top of the stacks and what it pushes; the levels below are kept aside."""
+    if v.pl != v.ph:
+        raise _view_error(f"a call of {name} while p_stackLo and p_stackHi are at different levels")
+    _no_open_push(v, f"a call of {name}")
+    if v.pl == 0:
+        return replace(v, pending=None), None
+    below = v.levels[: v.pl - 1]
+    callee = replace(v, floor=v.floor and not below, levels=v.levels[v.pl - 1 :], pl=1, ph=1, pending=None)
+    return callee, (v.floor, below)
+
+
+def _view_leave(kept: tuple | None, final: StackView) -> StackView:
+    if kept is None:
+        return replace(final, pending=None)
+    floor, below = kept
+    n = len(below)
+    return _canonical(
+        replace(final, floor=floor, levels=below + final.levels, pl=final.pl + n, ph=final.ph + n, pending=None)
+    )
+
+
+def verification_candidates() -> Iterator[tuple[int, ...]]:
+    """Arrays from which `npi_lib.verify` picks S_V: [CAI]'s single verification array first, which meets
+    every sequence of V on its own, then one array per order pattern of length 1 to 5 (only comparisons are
+    observed), in case a changed program needs more."""
+    yield VERIFICATION_ARRAY
+    for n in range(1, 6):
+        for array in itertools.product(range(n), repeat=n):
+            if set(array) == set(range(max(array) + 1)):
+                yield array
+
+
+VERIFICATION = VerificationSpec(
+    model=FrameModel(
+        entries=_view_entries, observe=_view_observe, apply=_view_apply, enter=_view_enter, leave=_view_leave
+    ),
+    candidates=verification_candidates,
+    paper="one array of length 10: [8, 2, 1, 2, 0, 8, 5, 8, 3, 7]",
+)
+
+
 # ---------------------------------------------------------------------------------------------- the task
 def describe(name: str, args: tuple[int, ...]) -> str:
     """A step with its arguments spelled out.
@@ -616,6 +975,7 @@ TASK = Task(
     observation_fields=OBSERVATION_FIELDS,
     describe=describe,
     draw=draw,
+    verification=VERIFICATION,
 )
 
 # The reference trace of an array, and the environment it leaves (built by `Task` from ENTRY and QuicksortEnv)

@@ -2,6 +2,7 @@
 
 import itertools
 import random
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -425,3 +426,117 @@ def test_task_interface():
     assert TASK.entry("recursive") == TASK.entry("non-recursive") == ("QUICKSORT", (0, 0, 0))
     assert TASK.arg_sizes == (6, 7, 1) and TASK.obs_sizes == (2, 2, 2, 2)
     assert TASK.output(TASK.make_env((2, 0))) == [2, 0]
+
+
+# ---------------------------------------------------------------------------------------------- verification
+@pytest.fixture(scope="module")
+def v_rec():
+    from npi_lib import verify
+
+    return verify.build(TASK, "recursive")
+
+
+def test_v_is_exactly_the_sequences_of_exhaustive_small_arrays(v_rec):
+    # the model's fixed point gives the 25 sequences arrays of length <= 5 meet, nothing more and nothing less
+    assert len(v_rec) == 25
+    assert v_rec.by_program() == {"QUICKSORT": 5, "PARTITION": 2, "COMPSWAP_LOOP": 10, "COMPSWAP": 3, "STACK": 5}
+    assert {(s.program, s.args, s.observations) for s in v_rec} == qs.sequence_universe()
+    assert v_rec.states < 200  # (program, arguments, state) triples: a call sees only the top of the stacks
+
+
+def test_v_decides_as_the_reference_on_every_small_array(v_rec):
+    from npi_lib.verify import sequences_of
+
+    met = set()
+    for n in range(1, 6):
+        for array in itertools.product(range(n), repeat=n):
+            if set(array) == set(range(max(array) + 1)):
+                met |= sequences_of(reference(array, "recursive", record_states=False))
+    assert met == set(v_rec.sequences)  # the same observations and the same decisions
+
+
+def test_random_arrays_of_many_sizes_meet_nothing_outside_v(v_rec):
+    from npi_lib.verify import cross_check
+
+    small = cross_check(v_rec, range(1, 11), per_size=30, seed=1)
+    large = cross_check(v_rec, (20, 35, 60), per_size=4, seed=2)
+    assert small.ok and large.ok, small.outside + large.outside
+    assert small.met == 25 and large.met == 25
+
+
+def test_the_verification_array_alone_is_s_v(v_rec):
+    from npi_lib.verify import inputs_covering
+
+    cover = inputs_covering(v_rec)
+    assert cover.uncovered == [] and cover.problems == [VERIFICATION_ARRAY] and cover.candidates == 1
+    assert next(qs.verification_candidates()) == VERIFICATION_ARRAY
+    assert "one array of length 10" in TASK.verification.paper
+    # without it, the small arrays alone meet every sequence too
+    rest = list(qs.verification_candidates())[1:]
+    assert all(len(a) <= 5 for a in rest) and inputs_covering(v_rec, rest).uncovered == []
+
+
+def test_the_loop_formulation_has_no_finite_v():
+    from npi_lib.verify import InfiniteV, build
+
+    with pytest.raises(InfiniteV, match="COMPSWAP_LOOP ran 500 steps"):
+        build(TASK, "non-recursive")
+
+
+def test_the_shipped_recursive_checkpoint_passes_the_check(v_rec):
+    from npi_lib.checkpoint import shipped_checkpoint
+    from npi_lib.verify import check, inputs_covering
+
+    result = check(shipped_checkpoint("quicksort", "recursive").model, v_rec, inputs_covering(v_rec).witness)
+    assert result.ok, "\n".join(f.describe(TASK) for f in result.failures)
+    assert result.passed == result.sequences == 25 and result.min_margin > 0
+
+
+def _view(**changes):
+    base = qs._view_entries()[1]
+    return qs.replace(base, **changes) if changes else base
+
+
+def test_model_entries_observe_the_root_frame():
+    # n = 1 gives lo == hi, longer arrays lo < hi; p_j is null, the stacks are not empty
+    assert [qs._view_observe(s) for s in qs._view_entries()] == [(0, 0, 0, 0), (0, 0, 1, 0)]
+
+
+def test_model_pop_observes_the_empty_cell_and_then_the_frame_below():
+    # a callee popping its top level: the level below is a caller's frame it cannot see, but is not empty
+    two = _view(levels=((("F", True),) * 2, (("F", False),) * 2), pl=2, ph=2)
+    callee, kept = qs._view_enter(two, "STACK", (qs.POP, 0, 0))
+    assert not callee.floor and len(callee.levels) == 1
+    seen, state = [], callee
+    for args in ((qs.T_STACK_LO, qs.S_RESET), (qs.T_STACK_HI, qs.S_RESET), (qs.P_STACK_LO, qs.DOWN),
+                 (qs.P_STACK_HI, qs.DOWN)):  # fmt: skip
+        seen.append(qs._view_observe(state))
+        (state,) = qs._view_apply(state, "WRITE" if args[1] == qs.S_RESET else "MOVE", (*args, 0))
+    assert seen == [(0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 0, 1), (0, 0, 0, 0)]
+    back = qs._view_leave(kept, state)
+    assert back.pl == back.ph == 1 and back.levels == two.levels[:1] and qs._view_observe(back) == (0, 0, 1, 0)
+
+
+def test_model_lists_every_cell_p_j_can_reach():
+    state = _view(frame=True, pivot=0, j=(0, 1), le=False)
+    after = qs._view_apply(state, "MOVE", (qs.P_J, qs.UP, 0))
+    assert {qs._view_observe(s) for s in after} == {(0, 0, 1, 0), (1, 0, 1, 0), (1, 1, 1, 0)}
+    assert all(s.first is True for s in after)  # the cell left behind is > A[p_hi]: it joins the block
+
+
+@pytest.mark.parametrize(
+    "state, name, args, message",
+    [
+        (_view(), "MOVE", (qs.P_J, qs.DOWN, 0), r"MOVE\(p_j, DOWN\)"),
+        (_view(), "SET_PIVOT_LO", (0, 0, 0), "SET_PIVOT_LO with p_lo null"),
+        (_view(frame=True, pivot=0, j=(0, 0), le=True), "MOVE", (qs.P_J, qs.UP, 0), "already on p_hi"),
+        (_view(pl=0, ph=0), "MOVE", (qs.P_STACK_LO, qs.DOWN, 0), "below the levels this call can see"),
+        (_view(frame=True, pivot=0), "WRITE", (qs.T_LO, qs.S_HI, 0), r"WRITE\(p_lo, p_hi\)"),
+    ],
+)
+def test_model_refuses_steps_it_cannot_follow(state, name, args, message):
+    from npi_lib.verify import VerificationError
+
+    with pytest.raises(VerificationError, match="verification model cannot follow") as caught:
+        qs._view_apply(state, name, args)
+    assert re.search(message, str(caught.value))
