@@ -59,16 +59,21 @@ Choices where the papers are silent or loose
   so `arg_sizes` is (9, 3, 1).
 - Problems are `Graph(n, edges)`, frozen and hashable; `dataclasses.asdict(graph)` is JSON-ready and
   `parse_input` reads it back.
+- Verification (lesson 09, `npi_lib.verify`): the model `DfsView` sees a frame's world as the colour under
+  p_start, the colour of the next child, the stack's depth as 0, 1 or "more", whether v_active is the
+  root and whether a vertex after p_start is known to exist; V has 53 sequences, and 25 graphs of at most
+  5 vertices meet them all.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Iterator
 
 from .errors import ActionError, ProblemError
-from .task import Experiment, PaperResults, Probe, Task, code_name
+from .task import Experiment, FrameModel, PaperResults, Probe, Task, VerificationSpec, code_name
 from .trace import Trace, Tracer, first_difference, frames, program
 
 WHITE, GREY, BLACK, INVALID = 0, 1, 2, 3
@@ -210,6 +215,20 @@ def random_dag(n: int, rng: random.Random, density: float = 0.3) -> Graph:
 def random_problem(size: int, rng: random.Random) -> Graph:
     """A random DAG with `size` vertices and edge density 0.3 (see `random_dag`)."""
     return random_dag(size, rng)
+
+
+def all_dags(n: int) -> Iterator[Graph]:
+    """Every DAG on the vertices 1..n, in the order of a bit mask over the ordered pairs (u, v), u != v.
+
+    >>> [len(list(all_dags(n))) for n in range(1, 5)]
+    [1, 3, 25, 543]
+    """
+    pairs = [(u, v) for u in range(1, n + 1) for v in range(1, n + 1) if u != v]
+    for mask in range(1 << len(pairs)):
+        graph = Graph(n, tuple(p for i, p in enumerate(pairs) if mask >> i & 1))
+        if find_cycle(graph) is None:
+            yield graph
+
 
 
 # ---------------------------------------------------------------------------------------------- environment
@@ -619,11 +638,8 @@ def all_frame_inputs(formulation: str = "recursive") -> frozenset[tuple[str, tup
     (tests/test_toposort.py checks that larger random graphs meet no others)."""
     seen: set = set()
     for n in range(1, 5):
-        pairs = [(u, v) for u in range(1, n + 1) for v in range(1, n + 1) if u != v]
-        for mask in range(1 << len(pairs)):
-            graph = Graph(n, tuple(p for i, p in enumerate(pairs) if mask >> i & 1))
-            if find_cycle(graph) is None:
-                seen |= frame_inputs(reference(graph, formulation, record_states=False))
+        for graph in all_dags(n):
+            seen |= frame_inputs(reference(graph, formulation, record_states=False))
     return frozenset(seen)
 
 
@@ -676,6 +692,135 @@ def training_set(name: str = "paper", seed: int = 0) -> list[Graph]:
 
 def _training_graph(size: int, rng: random.Random) -> Graph:
     return random_dag(size, rng, density=rng.uniform(0.2, 0.6))
+
+
+# ---------------------------------------------------------------------------------------------- verification
+# The environment as one call frame sees it, for `npi_lib.verify` (lesson 09). A frame's future observations
+# depend on five things only, so a state of the model is
+#
+#     start         the colour under p_start (WHITE, GREY, BLACK, or INVALID past the last vertex)
+#     child         the colour of v_active's next child (INVALID when none is left or v_active is unset)
+#     depth         how many vertices the stack holds, as 0, 1 or 2 ("two or more"): STACK(POP) needs to know
+#                   whether it takes the stack's last vertex (the DFS root, then under p_start), and whether
+#                   the stack is empty afterwards; "two or more" pops to 1 or to "two or more", both possible
+#     active_start  whether v_active is the vertex under p_start (then WRITE(COLOR_CURR) recolours p_start)
+#     beyond        whether a vertex after p_start is known to exist: the DFS under way has greyed one. Every
+#                   vertex before p_start is black (TOPOSORT starts a DFS at each white one it passes), so a
+#                   vertex a DFS visits lies after its root, and p_start cannot step past the last vertex at
+#                   its next move. Without this flag V would hold a TOPOSORT frame no graph shows: a root
+#                   whose first child is white, yet which is the last vertex.
+#
+# at most 4 * 4 * 3 * 2 * 2 states, whatever the graph. Nothing a pointer moves onto is remembered: its colour
+# is chosen when it comes into view, among every colour a DAG allows there (the `_UNSEEN_*` lists below).
+#
+# Why sound (every real frame is met): map a real environment to (colour at p_start, colour of v_active's
+# next child, min(p_stack, 2), v_active == p_start). For every primitive the reference takes, the image of
+# the environment afterwards is among `_view_apply`'s results for the image before (with `beyond` set only
+# when a vertex after p_start exists; after a move of p_start it is reset to "not known", which rules
+# nothing out). The cases are argued in `_view_apply`, and tests/test_toposort.py replays real traces to
+# check them step by step. The facts used:
+# - during a DFS the stack holds the path from the root (the vertex under p_start) down to v_active's parent,
+#   and exactly those vertices and v_active are GREY; outside a DFS no vertex is GREY;
+# - so a next child is never GREY (an edge to the path would close a cycle), except right after
+#   WRITE(COLOR_NEXT, GREY) has greyed a white one, and it is never the root;
+# - a vertex has been active only once it is GREY, so a white vertex's childList still points at its first
+#   child; a parent's childList was moved past the child it pushed for (MOVE(childList[v_save])), so after
+#   a pop its next child is the one after the vertex just finished - WHITE, BLACK or none - not that vertex.
+# Why precise (nothing impossible): every choice is a colour some DAG puts there, and `inputs_covering`
+# finds a concrete graph for every sequence of V (tests/test_toposort.py checks that none is left over).
+@dataclass(frozen=True)
+class DfsView:
+    start: int
+    child: int
+    depth: int = 0
+    active_start: bool = False
+    beyond: bool = False
+
+
+_UNSEEN_CHILD = (WHITE, BLACK, INVALID)  # a child not seen yet, or none: never GREY in a DAG
+_UNSEEN_START = (WHITE, BLACK, INVALID)  # a vertex p_start moves onto between two DFS runs: nothing is GREY
+
+
+def _view_entries() -> list[DfsView]:
+    """A fresh environment: vertex 1 (there is at least one) is white, no vertex active, the stack empty."""
+    return [DfsView(WHITE, INVALID)]
+
+
+def _view_observe(v: DfsView) -> tuple[int, int, int]:
+    return v.start, v.child, int(v.depth == 0)
+
+
+def _view_apply(v: DfsView, name: str, args: tuple[int, ...]) -> list[DfsView]:
+    """Every state a primitive can lead to. The reference uses each primitive in one situation only; the
+    model knows that situation and says so (`_view_require`) if it is ever used in another."""
+    if name == "NOP":
+        return [v]
+    what, arg = args[0], args[1]
+    if name == "WRITE":
+        if what == COLOR_CURR:  # v_active recoloured; its next child is another vertex (no self-loops)
+            return [replace(v, start=arg)] if v.active_start else [v]
+        if what == COLOR_NEXT:  # a white child greyed during a DFS: not the root, which is GREY already
+            _view_require(v, v.start == GREY and v.child == WHITE and arg == GREY, "WRITE(COLOR_NEXT)")
+            return [replace(v, child=GREY, beyond=True)]
+        if what == ACTIVE_START:  # a white start vertex: never active, so its childList is at its first child
+            _view_require(v, v.start == WHITE, "WRITE(ACTIVE_START)")
+            return [replace(v, child=c, active_start=True) for c in _UNSEEN_CHILD]
+        if what == ACTIVE_NEIGHB:  # the child just greyed: it was white, so it starts at its first child
+            _view_require(v, v.start == GREY and v.child == GREY, "WRITE(ACTIVE_NEIGHB)")
+            return [replace(v, child=c, active_start=False) for c in _UNSEEN_CHILD]
+        if what == ACTIVE_STACK:  # the parent: its next child is the one after the child it pushed for
+            _view_require(v, v.depth > 0, "WRITE(ACTIVE_STACK)")
+            return [replace(v, child=c, active_start=v.depth == 1) for c in _UNSEEN_CHILD]
+        return [v]  # SAVE, STACK_PUSH, STACK_POP, RESULT: cells no observation shows
+    if name == "MOVE":
+        if what == P_STACK and arg == UP:
+            return [replace(v, depth=min(v.depth + 1, 2))]
+        if what == P_STACK:
+            _view_require(v, v.depth > 0, "MOVE(p_stack, DOWN)")
+            return [replace(v, depth=d) for d in ((0,) if v.depth == 1 else (1, 2))]
+        if what == P_START:  # onto the next vertex, which exists if the DFS visited one; v_active stays behind
+            _view_require(v, v.start == BLACK, "MOVE(p_start)")
+            colours = [c for c in _UNSEEN_START if not (v.beyond and c == INVALID)]
+            return [replace(v, start=c, active_start=False, beyond=False) for c in colours]
+        if what == CHILD_ACTIVE:
+            _view_require(v, v.child in (WHITE, BLACK), "MOVE(childList[v_active])")
+            return [replace(v, child=c) for c in _UNSEEN_CHILD]
+        if what == CHILD_SAVE:  # the parent's childList (v_save is the vertex just pushed): unseen until it pops
+            _view_require(v, not v.active_start and v.depth > 0, "MOVE(childList[v_save])")
+            return [v]
+        return [v]  # p_result: a cell no observation shows
+    raise ProblemError(f"{name!r} is not a primitive of topological sort; the primitives are WRITE, MOVE, NOP")
+
+
+def _view_require(v: DfsView, holds: bool, step: str) -> None:
+    if not holds:
+        raise ProblemError(
+            f"{step} in the state {v}: the verification model knows this step only where the reference program "
+            "takes it (see the comment above DfsView), so it cannot say what follows here"
+        )
+
+
+def verification_candidates(random_graphs: int = 5000, seed: int = 0) -> Iterator[Graph]:
+    """Graphs from which `npi_lib.verify` picks S_V, the inputs whose runs meet every sequence of V.
+
+    First every DAG on 1 to 4 vertices (572 of them; they meet all but two sequences), then seeded random
+    DAGs: 5 vertices for the first three fifths, 6 or 7 after, with an edge density between 0.4 and 0.9. The
+    two sequences left need five vertices: a vertex below the root whose children are a black one and then
+    a white one, the black one finished through an earlier branch, so dense graphs find them soonest. The
+    random part is bounded, so that a sequence no graph meets is reported instead of searched for forever."""
+    for n in range(1, 5):
+        yield from all_dags(n)
+    rng = random.Random(seed)
+    for i in range(random_graphs):
+        n = 5 if i < random_graphs * 3 // 5 else rng.randint(6, 7)
+        yield random_dag(n, rng, density=rng.uniform(0.4, 0.9))
+
+
+VERIFICATION = VerificationSpec(
+    model=FrameModel(entries=_view_entries, observe=_view_observe, apply=_view_apply),
+    candidates=verification_candidates,
+    paper="73 graphs",
+)
 
 
 # ---------------------------------------------------------------------------------------------- the task
@@ -846,6 +991,7 @@ TASK = Task(
     input_example='{"n": 3, "edges": [[1, 2]]}',
     input_help="vertices 1..n, edges u -> v",
     results=RESULTS,
+    verification=VERIFICATION,
     observation_fields=("color_start", "color_next", "stack_empty"),
     describe=describe,
     draw=draw,

@@ -1,5 +1,5 @@
-"""Topological sort: the graph input, the environment, both reference programs, coverage and the training
-sets (npi_lib/toposort.py)."""
+"""Topological sort: the graph input, the environment, both reference programs, coverage, the training
+sets and the verification model (npi_lib/toposort.py)."""
 
 import dataclasses
 import json
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from npi_lib import toposort
+from npi_lib import toposort, verify
 from npi_lib.errors import ActionError, ProblemError
 from npi_lib.toposort import FORMULATIONS, TASK, DagEnv, Graph, parse_input, reference, run_reference
 from npi_lib.trace import frames, longest_frame
@@ -466,3 +466,169 @@ def test_first_wrong_step_finds_a_changed_step_and_where_the_run_was(graph, data
     i = data.draw(st.integers(1, len(steps) - 1))
     steps[i].ret = not steps[i].ret  # one decision of the network differs: its return flag
     assert first_wrong_step(ref, net) == (i, step_inputs(ref)[i])
+
+
+# ---------------------------------------------------------------------------------------------- verification
+# Every DAG on 1 to 4 vertices shows 51 of V's 53 sequences; the two others are EXPLORE frames that need five
+# vertices, one in each of these graphs. FIVE_DOWN: vertex 4 is entered below the root (the stack holds 1, 2)
+# and its children are 3, already black, then 5, white. FIVE_UP: after 3 finishes the pop returns to 2, still
+# below the root, whose next child 4 is black (finished under 3) and the one after, 5, white.
+FIVE_DOWN = Graph(5, ((1, 2), (2, 3), (2, 4), (4, 3), (4, 5)))
+FIVE_UP = Graph(5, ((1, 2), (2, 3), (2, 4), (2, 5), (3, 4)))
+W, G, B, I = toposort.WHITE, toposort.GREY, toposort.BLACK, toposort.INVALID
+
+
+@pytest.fixture(scope="module")
+def v():
+    return verify.build(TASK)
+
+
+@pytest.fixture(scope="module")
+def cover(v):
+    return verify.inputs_covering(v)
+
+
+def sequences(graph):
+    return verify.sequences_of(reference(graph, record_states=False))
+
+
+def test_v_is_finite_and_is_exactly_what_graphs_of_at_most_five_vertices_show(v):
+    print(f"|V| = {len(v)}, {v.states} (program, arguments, state) triples, {v.seconds:.3f} s: {v.by_program()}")
+    assert v.formulation == "recursive"
+    assert v.by_program() == {"CHECK_CHILD": 10, "EXPLORE": 17, "STACK": 5, "TRAVERSE": 4, "NEXT_START": 5,
+                              "TOPOSORT": 12}  # fmt: skip
+    assert all(len(s) <= RECURSIVE_FRAME_BOUND for s in v)
+    small = set().union(*(sequences(g) for n in range(1, 5) for g in toposort.all_dags(n)))
+    assert len(small) == 51 and small < set(v)
+    assert {s.program for s in set(v) - small} == {"EXPLORE"}
+    assert set(v) == small | sequences(FIVE_DOWN) | sequences(FIVE_UP)
+
+
+def test_v_holds_what_a_dag_allows_and_nothing_else(v):
+    """A next child is GREY only right after WRITE(COLOR_NEXT) greyed it; after a pop the parent's next child
+    is the one after the vertex just finished, so it can be white, black or none (not always black); the
+    root stays GREY while its DFS runs; a TOPOSORT frame always starts with no next child and an empty stack."""
+    push, pop = (toposort.PUSH, 0, 0), (toposort.POP, 0, 0)
+    grey_next, neighb = ("WRITE", (toposort.COLOR_NEXT, G, 0)), ("WRITE", (toposort.ACTIVE_NEIGHB, 0, 0))
+    finish = (False, "WRITE", (toposort.COLOR_CURR, B, 0))
+    for s in v:
+        greyed = s.program == "STACK" and s.args == push  # between greying a child and making it active
+        for t, (start, child, empty) in enumerate(s.observations):
+            assert (child == G) == greyed, s
+            if s.program in ("TRAVERSE", "CHECK_CHILD", "EXPLORE", "STACK") and start != G:  # the root finished
+                assert (s.program, start, empty) == ("EXPLORE", B, 1) and finish in s.decisions[:t], s
+            step = s.decisions[t][1:]
+            greyed = (greyed or step == grey_next) and step != neighb
+        if s.program == "TOPOSORT":
+            assert s.observations[0][1:] == (I, 1)
+    popped = {s.observations[1][1] for s in v if s.program == "STACK" and s.args == (toposort.POP, 0, 0)}
+    assert popped == {W, B, I}
+
+
+def test_random_graphs_up_to_60_vertices_meet_nothing_outside_v(v):
+    result = verify.cross_check(v, (1, 2, 3, 5, 8, 12, 20, 40, 60), per_size=30, seed=0)
+    assert result.ok, [verify._spell_sequence(TASK, s) for _, s in result.outside]
+    assert result.met == len(v)  # and they meet all of it
+
+
+def test_s_v_is_25_graphs_of_at_most_five_vertices_that_meet_every_sequence(v, cover):
+    print(f"|S_V| = {len(cover.problems)} graphs, {cover.candidates} candidates traced, {cover.seconds:.2f} s")
+    assert not cover.uncovered
+    assert len(cover.problems) == 25 and [g.n for g in cover.problems].count(5) == 2
+    assert max(g.n for g in cover.problems) == 5
+    assert set().union(*(sequences(g) for g in cover.problems)) == set(v)  # independently of the witnesses
+    assert all(s in sequences(cover.witness[s]) for s in v)
+
+
+def test_candidates_come_small_first_and_end():
+    graphs = list(toposort.verification_candidates(random_graphs=10))
+    assert len(graphs) == 1 + 3 + 25 + 543 + 10
+    assert [g.n for g in graphs[:572]] == sorted(g.n for g in graphs[:572])
+    assert all(toposort.find_cycle(g) is None for g in graphs)
+    assert [g.n for g in graphs[572:578]] == [5] * 6 and {g.n for g in graphs[578:]} <= {6, 7}  # 3/5 of 10
+    assert graphs == list(toposort.verification_candidates(random_graphs=10))  # seeded
+
+
+@settings(max_examples=80, derandomize=True, deadline=None)
+@given(dags(max_n=15))
+def test_the_model_follows_every_primitive_of_a_real_run(graph):
+    """Soundness step by step: replay the reference's primitives on a real environment and on the model.
+    After each one, exactly one of the model's possible states is the real environment as the model sees
+    it (colour under p_start, colour of the next child, stack depth up to 2, v_active under p_start), and
+    when that state claims a vertex after p_start, there is one."""
+    env, state = DagEnv(graph), toposort._view_entries()[0]
+    for name, args in reference(graph, record_states=False).primitives():
+        options = toposort._view_apply(state, name, args)
+        env.apply(name, args)
+        real = (*env.observe()[:2], min(env.p_stack, 2), env.v_active == env.p_start)
+        match = [o for o in options if (o.start, o.child, o.depth, o.active_start) == real]
+        assert len(match) == 1, (name, args, state, options, real)
+        state = match[0]
+        assert toposort._view_observe(state) == env.observe()
+        assert not state.beyond or env.p_start + 1 < graph.n
+
+
+def test_the_model_refuses_a_step_the_reference_never_takes():
+    fresh = toposort._view_entries()[0]
+    with pytest.raises(ProblemError, match=r"WRITE\(ACTIVE_NEIGHB\) in the state .* cannot say what follows"):
+        toposort._view_apply(fresh, "WRITE", (toposort.ACTIVE_NEIGHB, 0, 0))
+    with pytest.raises(ProblemError, match=r"MOVE\(p_stack, DOWN\)"):
+        toposort._view_apply(fresh, "MOVE", (toposort.P_STACK, toposort.DOWN, 0))
+    with pytest.raises(ProblemError, match="'PUSH' is not a primitive"):
+        toposort._view_apply(fresh, "PUSH", (0, 0, 0))
+
+
+def test_the_loop_formulation_has_no_finite_v():
+    with pytest.raises(verify.InfiniteV, match="CHECK_CHILD ran 500 steps on the model without returning"):
+        verify.build(TASK, "non-recursive")
+
+
+def checked(train_set, v, cover):
+    from npi_lib.checkpoint import shipped_checkpoint
+
+    model = shipped_checkpoint("toposort", "recursive", train_set).model
+    result = verify.check(model, v, cover.witness)
+    print(f"{train_set}: {result.passed}/{result.sequences} sequences, min margin {result.min_margin:+.3f}")
+    for f in result.failures:
+        print(f.describe(TASK))
+    return model, result
+
+
+def test_the_paper_checkpoint_is_right_on_every_sequence_of_v(v, cover):
+    _, result = checked("paper", v, cover)
+    assert result.ok and result.passed == len(v) == 53
+    assert result.min_margin > 1.0
+    assert [p for p, _, _ in result.order] == ["CHECK_CHILD", "STACK", "EXPLORE", "NEXT_START", "TRAVERSE",
+                                               "TOPOSORT"]  # fmt: skip
+
+
+def test_the_starved_checkpoint_fails_where_its_one_graph_never_went(v, cover):
+    from npi_lib.interpreter import run
+    from npi_lib.trace import first_difference
+
+    model, result = checked("starved", v, cover)
+    failing = sorted(f.sequence.program for f in result.failures)
+    assert failing == ["EXPLORE"] * 4 + ["TOPOSORT"] * 4 + ["TRAVERSE"]
+    assert all(f.margin < 0 for f in result.failures)
+    for f in result.failures:  # each is real: the network's run on the witness leaves the reference's
+        assert first_difference(reference(f.witness, record_states=False), run(model, TASK, f.witness).trace)
+
+
+def test_the_starved_covering_checkpoint_drops_two_return_flags_the_verifier_finds(v, cover):
+    """Random tests pass, but V shows two CHECK_CHILD frames (a black next child skipped, then another black
+    one: with an empty stack and without) where the network tail-calls CHECK_CHILD without the return flag.
+    On the witness graphs its answer is still right, yet its run is not the reference's."""
+    from npi_lib.interpreter import run
+    from npi_lib.trace import first_difference
+
+    model, result = checked("starved-covering", v, cover)
+    assert len(result.failures) == 2 and result.passed == len(v) - 2
+    found = set()
+    for f in result.failures:
+        assert (f.sequence.program, f.step, len(f.sequence)) == ("CHECK_CHILD", 1, 2)
+        assert f.expected == (True, "CHECK_CHILD", (0, 0, 0)) and f.actual == (False, "CHECK_CHILD", (0, 0, 0))
+        assert -0.5 < f.margin < 0
+        found.add(f.sequence.observations)
+        net = run(model, TASK, f.witness)
+        assert net.correct and first_difference(reference(f.witness, record_states=False), net.trace)
+    assert found == {((G, B, 1), (G, B, 1)), ((G, B, 0), (G, B, 0))}
