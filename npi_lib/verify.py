@@ -855,9 +855,111 @@ def run_inputs(model: Any, task: Task | str, formulation: str, problems: Sequenc
     return same
 
 
+# ---------------------------------------------------------------------------------------------- counterexample-guided training
+@dataclass
+class Round:
+    """One round of `guided_training`: the training set it trained on, and what the check found after."""
+
+    round: int  # 0: the plain recipe
+    problems: int  # training problems
+    epochs: int
+    failures: int  # sequences of V the model got wrong after this round's training
+    added: int  # problems added for the next round (witnesses of those failures)
+    seconds: float
+
+
+@dataclass
+class Guided:
+    """`guided_training`'s result: the model after the last round, whether it is verified, and each round."""
+
+    model: Any
+    verified: bool
+    rounds: list[Round]
+    problems: list[Any]  # the final training set
+
+    @property
+    def plain_verified(self) -> bool:
+        """Whether the plain recipe (round 0, the task's training set alone) was already verified."""
+        return self.rounds[0].failures == 0
+
+
+def guided_training(
+    task: Task | str,
+    formulation: str | None = None,
+    train_set: str = "paper",
+    *,
+    seed: int = 0,
+    max_rounds: int = 5,
+    per_round: int = 20,
+    config: Any = None,
+    log: Callable[[str], Any] | None = None,
+) -> Guided:
+    """Counterexample-guided training (this course's addition; Cai et al. do not describe it): train on the
+    task's training set (round 0, the plain recipe), check the model on V, and while a sequence fails, add
+    to the training set up to `per_round` problems of S_V whose reference runs meet the failing sequences
+    (one per failing sequence, the first ones in the proof's order), then train the same model further on
+    the larger set. Stops when the model is verified or after `max_rounds` rounds of additions.
+
+    Each failure comes with a concrete problem that shows the network the step it gets wrong, so every
+    round teaches exactly what the check found missing; the check itself decides when to stop."""
+    from .training import train
+
+    task = get_task(task)
+    formulation = task.formulation(formulation)
+    v, cover = verification_set(task, formulation)
+    problems = list(task.training_set(train_set, 0))
+    rounds: list[Round] = []
+    model = None
+    for k in range(max_rounds + 1):
+        start = time.perf_counter()
+        result = train(task, formulation, problems, seed=seed, model=model, config=config, train_set=train_set)
+        model = result.model
+        checked = check(model, v, cover.witness)
+        added: list[Any] = []
+        for f in checked.failures:
+            if len(added) >= per_round:
+                break
+            if f.witness is not None and f.witness not in added and f.witness not in problems:
+                added.append(f.witness)
+        rounds.append(Round(k, len(problems), result.epochs, len(checked.failures), len(added) if checked.failures else 0,
+                            time.perf_counter() - start))
+        if log:
+            log(f"round {k}: {len(problems)} training problems, {result.epochs} epochs, "
+                f"{len(checked.failures)} of {len(v)} sequences wrong"
+                + (f"; adding {len(added)} problems that meet them" if checked.failures and k < max_rounds else ""))
+        if checked.ok or not added:
+            return Guided(model, checked.ok, rounds, problems)
+        problems = problems + added
+    return Guided(model, False, rounds, problems)
+
+
+def seed_study(
+    task: Task | str,
+    formulation: str | None = None,
+    train_set: str = "paper",
+    seeds: int = 10,
+    *,
+    max_rounds: int = 5,
+    per_round: int = 20,
+    log: Callable[[str], Any] | None = None,
+) -> list[Guided]:
+    """`guided_training` for the seeds 0 .. seeds-1: how many the plain recipe verifies (round 0), and how
+    many the guided one does."""
+    out = []
+    for seed in range(seeds):
+        g = guided_training(task, formulation, train_set, seed=seed, max_rounds=max_rounds, per_round=per_round)
+        out.append(g)
+        if log:
+            rounds = len(g.rounds) - 1
+            log(f"seed {seed}: plain {'verified' if g.plain_verified else f'{g.rounds[0].failures} sequences wrong'}; "
+                f"guided {'verified' if g.verified else 'not verified'} after {rounds} round{'s' * (rounds != 1)} "
+                f"({g.rounds[-1].problems} problems)")
+    return out
+
+
 __all__ = [
     "V", "Sequence_", "Failure", "CheckResult", "CrossCheck", "Cover", "Report", "InfiniteV", "VerificationError",
     "build", "cross_check", "inputs_covering", "check", "program_order", "sequences_of", "reference_sequences",
     "verification_set",
-    "verify", "run_inputs",
+    "verify", "run_inputs", "Round", "Guided", "guided_training", "seed_study",
 ]  # fmt: skip
