@@ -475,6 +475,11 @@ def add_verify_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--end-to-end", action="store_true",
                    help="also run the network on every input of S_V and compare whole traces with the reference")
     p.add_argument("--failures", type=int, default=5, metavar="N", help="failures to print in full (default 5)")
+    p.add_argument("--seeds", type=int, default=0, metavar="N",
+                   help="instead of one checkpoint: train seeds 0..N-1 on --train-set, verify each (the plain "
+                   "recipe), then train further on inputs that meet its failures until verified (counterexample-"
+                   "guided), and count both")
+    p.add_argument("--rounds", type=int, default=5, metavar="R", help="with --seeds: guided rounds at most (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     p.set_defaults(func=cmd_verify)
 
@@ -484,8 +489,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     try:
         task, _ = _task(args)
-        if args.failures < 0:
-            raise NpiLibError(f"--failures must be 0 or more, got {args.failures}")
+        if args.failures < 0 or args.seeds < 0 or args.rounds < 0:
+            raise NpiLibError("--failures, --seeds and --rounds must be 0 or more")
+        if args.seeds:
+            return _verify_seeds(args, task)
         from .checkpoint import load_checkpoint, shipped_checkpoint
         from .verify import verify
 
@@ -503,6 +510,35 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         print(report.format(task, max_failures=args.failures))
     return 0 if report.verified else 1
+
+
+def _verify_seeds(args: argparse.Namespace, task) -> int:
+    """`verify --seeds N`: the plain and the counterexample-guided recipes on N seeds, counted."""
+    import json
+
+    from .verify import seed_study
+
+    formulation = task.formulation(args.formulation)
+    if args.train_set not in task.training_sets:
+        raise NpiLibError(f"--train-set {args.train_set!r}: {task.name} has {', '.join(task.training_sets)}")
+    log = None if args.json else (lambda line: print(line, file=sys.stderr, flush=True))
+    study = seed_study(task, formulation, args.train_set, args.seeds, max_rounds=args.rounds, log=log)
+    plain = sum(g.plain_verified for g in study)
+    guided = sum(g.verified for g in study)
+    if args.json:
+        print(json.dumps({"task": task.name, "formulation": formulation, "train_set": args.train_set,
+                          "seeds": args.seeds, "plain_verified": plain, "guided_verified": guided,
+                          "per_seed": [{"seed": i, "plain_failures": g.rounds[0].failures, "verified": g.verified,
+                                        "rounds": len(g.rounds) - 1, "problems": g.rounds[-1].problems,
+                                        "failures": [r.failures for r in g.rounds]} for i, g in enumerate(study)]}))
+    else:
+        print(f"{task.name} ({formulation}), trained on {args.train_set!r}, seeds 0-{args.seeds - 1}:")
+        print(f"  plain recipe verified:              {plain} of {args.seeds}")
+        print(f"  counterexample-guided verified:     {guided} of {args.seeds} (at most {args.rounds} rounds)")
+        for i, g in enumerate(study):
+            print(f"  seed {i}: sequences wrong per round {[r.failures for r in g.rounds]}, "
+                  f"final training set {g.rounds[-1].problems} problems")
+    return 0 if guided == args.seeds else 1
 
 
 # ---------------------------------------------------------------------------------------------- main

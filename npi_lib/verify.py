@@ -394,6 +394,21 @@ class _Recorder:
         self.frame(prog, a)
 
 
+def sequences_from(task: Task | str, problems: Iterable[Any], formulation: str | None = None) -> V:
+    """The step-input sequences met by the reference runs of `problems`, as a `V` that `check` takes. For a
+    loop formulation this is all a check can ever cover: sequences up to the sizes of the problems given,
+    never those of longer inputs (lesson 09 shows a model passing them all and failing at a larger size).
+    Not a proof for a recursive formulation either, unless the problems meet all of V (`inputs_covering`)."""
+    task = get_task(task)
+    formulation = task.formulation(formulation)
+    start = time.perf_counter()
+    found: dict[Sequence_, None] = {}
+    for problem in problems:
+        for s in sorted(reference_sequences(task, problem, formulation)):
+            found.setdefault(s, None)
+    return V(task, formulation, list(found), 0, time.perf_counter() - start)
+
+
 @dataclass
 class CrossCheck:
     """`cross_check`'s result: how many random problems were traced, how many distinct sequences they met,
@@ -959,7 +974,7 @@ def seed_study(
 
 __all__ = [
     "V", "Sequence_", "Failure", "CheckResult", "CrossCheck", "Cover", "Report", "InfiniteV", "VerificationError",
-    "build", "cross_check", "inputs_covering", "check", "program_order", "sequences_of", "reference_sequences",
+    "build", "sequences_from", "cross_check", "inputs_covering", "check", "program_order", "sequences_of", "reference_sequences",
     "verification_set",
     "verify", "run_inputs", "Round", "Guided", "guided_training", "seed_study",
 ]  # fmt: skip

@@ -244,3 +244,44 @@ def test_verify_command_refuses_what_it_cannot_prove(tmp_path, capsys):
     assert main(["verify", "addition", "--checkpoint", str(bad)]) == 2
     assert "cannot be read" in capsys.readouterr().err
     assert main(["verify", "addition", "--failures", "-1"]) == 2
+
+
+# ---------------------------------------------------------------------------------------------- guided training
+def test_guided_training_adds_inputs_that_meet_the_failures_until_the_model_is_verified():
+    from npi_lib.toposort import TASK as TOPOSORT
+
+    lines = []
+    g = verify.guided_training(TOPOSORT, "recursive", "starved", seed=0, log=lines.append)
+    first, last = g.rounds[0], g.rounds[-1]
+    assert not g.plain_verified and first.failures > 0 and first.problems == 1  # the one graph fails on V
+    assert g.verified and last.failures == 0 and 1 < len(g.rounds) <= 6
+    # every added problem is an input of S_V: one that meets a sequence the model got wrong
+    _, cover = verify.verification_set(TOPOSORT, "recursive")
+    assert g.problems[0] == TOPOSORT.training_set("starved", 0)[0]
+    assert all(p in cover.problems for p in g.problems[1:]) and len(g.problems) == last.problems
+    assert lines[0].startswith("round 0: 1 training problems") and "adding" in lines[0]
+    assert verify.check(g.model, verify.verification_set(TOPOSORT, "recursive")[0]).ok
+
+
+def test_verify_seeds_counts_the_plain_and_the_guided_recipe(capsys):
+    assert main(["verify", "quicksort", "--seeds", "2", "--json"]) == 0
+    study = json.loads(capsys.readouterr().out)
+    assert study["seeds"] == 2 and study["plain_verified"] == study["guided_verified"] == 2
+    assert [s["failures"] for s in study["per_seed"]] == [[0], [0]]
+    assert main(["verify", "quicksort", "--seeds", "1", "--train-set", "nope"]) == 2
+
+
+def test_a_loop_model_passes_every_check_at_one_size_and_fails_at_the_next():
+    """Why no finite set proves a loop: the non-recursive bubble sort decides right on every step of every
+    array of length 2, and its loops' sequences at length 3 are new ones it gets wrong."""
+    import itertools
+
+    from npi_lib.bubblesort import TASK as BUBBLESORT
+
+    model = shipped_checkpoint("bubblesort", "non-recursive").model
+    pairs = verify.sequences_from(BUBBLESORT, itertools.product(range(10), repeat=2), "non-recursive")
+    assert verify.check(model, pairs).ok and len(pairs) > 500
+    triples = verify.sequences_from(BUBBLESORT, itertools.product(range(10), repeat=3), "non-recursive")
+    longer = verify.check(model, triples)
+    assert not longer.ok and all(len(f.sequence.observations) > 3 for f in longer.failures[:20])
+    assert any(s not in pairs for s in triples)  # length 3 meets sequences length 2 never shows
