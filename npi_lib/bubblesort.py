@@ -62,16 +62,23 @@ Choices where the papers are silent
   COMPSWAP both swaps and keeps somewhere and LSHIFT meets a pair out of order: the only decisions that
   depend on the values. They then show every decision that any array shows (21 recursive, 25 with
   loops; checked against every order of up to 4 values, ties included, and in the tests against longer random ones).
+
+Verification (lesson 09, `npi_lib.verify`; the section "verification" below): in the recursive formulation a
+call sees at most three neighbouring cells, so the set V of what its calls can see is finite: 2,592 step-input
+sequences for the digit encoder, 30 for the comparison encoder. S_V: 1,716 arrays of 1-4 digits, and for the
+comparison encoder the one array `COMPARE_COVER` of 6 values (the paper verified with one array of 10). The
+loops of the other two formulations make V infinite.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, replace
 from functools import partial
 
 from .errors import ActionError, ProblemError
-from .task import Experiment, PaperResults, Probe, Task
+from .task import Experiment, FrameModel, PaperResults, Probe, Task, VerificationSpec
 from .trace import Tracer, frames, program
 
 Value = int | float | str  # what the comparison encoder sorts; the digit encoder only 0-9
@@ -494,6 +501,205 @@ def training_set_compare(name: str = "paper", seed: int = 0) -> list[tuple[int, 
     raise ProblemError(f"unknown training set {name!r} for bubblesort-compare; use 'paper' or a count like '50'")
 
 
+# ---------------------------------------------------------------------------------------------- verification
+# The row as one call sees it, for `npi_lib.verify` (lesson 09). Only i1 and i2 look at cells, and in the
+# recursive programs they never stand more than two cells apart (LSHIFT moves i1 left before i2), so a state
+# keeps the *window*: the cells from the lefter to the righter of the two pointers (1 to 3 cells), every one
+# of them seen, and sums up the rest of the row by what a pointer can still meet there:
+# - `below`, left of the window: None when only the start token lies there (or the window begins with it);
+#   else a value v: at least one value lies there, none larger than v. A cell that leaves the window on the
+#   left raises v to it, and v is raised to the window's leftmost value too (a looser bound is still a
+#   bound). While a pass runs right, that leftmost value is the maximum the pass carries, larger than nothing
+#   behind it, so v is that maximum and the pass ends on (Q[N], end token) with v = Q[N]: RESET then walks
+#   back over values no larger than Q[N], never over a larger one, which no array has.
+# - `ahead`, right of the window: at least this many values (0-2) before the end token.
+# - `done`: i3 == length. i3 starts on 1 and only moves right (RESET), one cell at a time: from before the
+#   length it lands before it or on it, both possible; the reference never moves it past the length or left,
+#   and the model refuses to (ProblemError) rather than guess what it would mean.
+# A pointer that moves onto a cell outside the window meets one of the cells the summary allows, each
+# listed (that is the lazy choice): on the left a value <= `below`, the last value there or not, or the
+# start token when `below` is None; on the right any value, or the end token once `ahead` is 0. PTR is
+# clamped on the tokens as in BubbleArray, SWAP exchanges the two window cells, NOP changes nothing.
+#
+# Sound: every real frame starts in a row that some state describes (the window's cells are the real ones,
+# the summaries hold), and each primitive's real result is among the states listed, so V has every
+# sequence; `cross_check` confirms it on random arrays of up to 60 values. Precise: what is kept beside the
+# window rules out sequences no array produces: without `below`, LSHIFT would walk back from (Q[N], end)
+# onto a value larger than Q[N]; without `ahead` (2 at the start of a pass, as i3 < length means two values
+# or more), BSTEP would go from (start, Q[1]) to (Q[1], end), an array of one value, which gets no pass;
+# without the window, LSHIFT's i2 would forget the cell i1 just left. And nothing else is ruled out: S_V meets
+# every sequence of V, and for the comparison encoder V is exactly what every order of up to 4 values shows
+# (tests/test_bubblesort.py).
+#
+# Values. The digit encoder sees the digits, so the window holds digits 0-9. The comparison encoder sees
+# only their order, and the values it sorts are unbounded (any numbers or strings), so there the cells and
+# `below` hold *ranks* 0..k-1 of the values the state knows (k <= 4), renumbered after every step: a value
+# met anew goes equal to one of them or into any gap between them, below the lowest or above the highest
+# (not above `below` when met on the left). A rank state stands for every row with that order, of any values.
+START, END = "start", "end"  # the tokens, as window cells
+Cell = int | str
+
+
+@dataclass(frozen=True)
+class RowView:
+    """One frame's view of the row (see above): the window of cells between i1 and i2 and the summaries."""
+
+    cells: tuple[Cell, ...]  # the window, left to right: START, END, a digit or a rank
+    at1: int  # i1's place in the window
+    at2: int
+    below: int | None  # left of the window: None (only the start token) or a bound on the values there
+    ahead: int  # right of the window: at least this many values (0-2) before the end token
+    done: bool  # i3 == length
+
+
+class RowModel:
+    """The bubble sort row as a `FrameModel` needs it; `ranks` for the comparison encoder (see above)."""
+
+    def __init__(self, ranks: bool):
+        self.ranks = ranks
+
+    def frame_model(self) -> FrameModel:
+        return FrameModel(entries=self.entries, observe=self.observe, apply=self.apply)
+
+    @staticmethod
+    def entries() -> list[RowView]:
+        """A fresh row: i1 = i2 = the start token, i3 on Q[1]: one value (i3 == length) or two and more."""
+        return [RowView((START,), 0, 0, None, 1, True), RowView((START,), 0, 0, None, 2, False)]
+
+    def observe(self, v: RowView) -> tuple[int, ...]:
+        c1, c2 = v.cells[v.at1], v.cells[v.at2]
+        if not self.ranks:
+            return (_digit(c1), _digit(c2), int(v.done))
+        le = _cell_place(c1) <= _cell_place(c2)
+        return (int(le), int(c1 not in (START, END)), int(c2 not in (START, END)), int(v.done))
+
+    def apply(self, v: RowView, name: str, args: tuple[int, ...]) -> list[RowView]:
+        a, b = args[0], args[1]
+        if name == "NOP":
+            return [v]
+        if name == "SWAP":
+            if (a, b) != (I1, I2) or {v.cells[v.at1], v.cells[v.at2]} & {START, END}:
+                raise ProblemError(f"SWAP({a}, {b}) where the verification model has no two values to swap")
+            cells = list(v.cells)
+            cells[v.at1], cells[v.at2] = cells[v.at2], cells[v.at1]
+            return [replace(v, cells=tuple(cells))]
+        if name == "PTR" and a == I3 and b == RIGHT and not v.done:
+            return [v, replace(v, done=True)]  # i3 lands before the length, or on it
+        if name == "PTR" and a in (I1, I2) and b in (LEFT, RIGHT):
+            return [self._renumbered(w) for w in self._moved(v, a, b)]
+        raise ProblemError(f"{describe(name, args)}: the verification model follows only the moves of the "
+                           "reference programs (i1 and i2 either way, i3 right up to the length), SWAP and NOP")
+
+    def _moved(self, v: RowView, pointer: int, direction: int) -> list[RowView]:
+        """Every state after PTR(pointer, direction), one for each cell a pointer can meet outside the window."""
+        at = [v.at1, v.at2]
+        here = at[pointer - 1]
+        if v.cells[here] == (START if direction == LEFT else END):
+            return [v]  # clamped on the token, as BubbleArray does
+        if self.ranks:  # rank r becomes 2r + 1, so that a new value can go into a gap (an even number)
+            v = replace(v, cells=tuple(c if c in (START, END) else 2 * c + 1 for c in v.cells),  # type: ignore
+                        below=None if v.below is None else 2 * v.below + 1)
+        to = here + (1 if direction == RIGHT else -1)
+        grown: list[tuple[tuple[Cell, ...], int, int | None, int]] = []  # (cells, shift, below, ahead)
+        if 0 <= to < len(v.cells):
+            grown.append((v.cells, 0, v.below, v.ahead))
+        elif to < 0:  # left of the window: the start token, or a value within `below`, the last one or not
+            if v.below is None:
+                grown.append(((START, *v.cells), 1, None, v.ahead))
+            else:
+                for x in range(v.below + 1):
+                    grown += [((x, *v.cells), 1, None, v.ahead), ((x, *v.cells), 1, v.below, v.ahead)]
+        else:  # right of the window: any value, or the end token when no more values are promised
+            for x in range(2 * len(_known(v)) + 1 if self.ranks else 10):
+                grown.append(((*v.cells, x), 0, v.below, max(v.ahead - 1, 0)))
+            if v.ahead == 0:
+                grown.append(((*v.cells, END), 0, v.below, 0))
+        out = []
+        for cells, shift, below, ahead in grown:
+            new = [p + shift for p in at]
+            new[pointer - 1] = to + shift
+            out.append(_trimmed(cells, new[0], new[1], below, ahead, v.done))
+        return out
+
+    def _renumbered(self, v: RowView) -> RowView:
+        """Ranks 0..k-1 again after a move (the digit encoder's digits stay as they are)."""
+        if not self.ranks:
+            return v
+        rank = {x: i for i, x in enumerate(sorted(_known(v)))}
+        return replace(v, cells=tuple(c if c in (START, END) else rank[c] for c in v.cells),
+                       below=None if v.below is None else rank[v.below])
+
+
+def _trimmed(cells: tuple[Cell, ...], at1: int, at2: int, below: int | None, ahead: int, done: bool) -> RowView:
+    """The window cut to the cells between the pointers; a cell cut off goes into `below` or `ahead`."""
+    lo, hi = min(at1, at2), max(at1, at2)
+    for c in cells[:lo]:  # left to right: each one is nearer the window than the ones before
+        below = None if c == START else c if below is None else max(below, c)  # type: ignore[type-var]
+    for c in reversed(cells[hi + 1 :]):
+        ahead = 0 if c == END else min(ahead + 1, 2)
+    window = cells[lo : hi + 1]
+    if window[0] == START:
+        below = None
+    elif below is not None and window[0] > below:  # type: ignore[operator]
+        below = window[0]  # type: ignore[assignment]  # a looser bound (see the comment above RowView)
+    if window[-1] == END:
+        ahead = 0
+    return RowView(window, at1 - lo, at2 - lo, below, ahead, done)
+
+
+def _known(v: RowView) -> set[int]:
+    """The values a state holds: the window's and the bound `below`."""
+    return {c for c in v.cells if isinstance(c, int)} | ({v.below} if v.below is not None else set())
+
+
+def _digit(c: Cell) -> int:
+    return EDGE if c in (START, END) else c  # type: ignore[return-value]
+
+
+def _cell_place(c: Cell) -> tuple:
+    return (0,) if c == START else (2,) if c == END else (1, c)  # as BubbleArray._place: tokens outside
+
+
+def verification_candidates():
+    """Digit arrays from which `npi_lib.verify` picks S_V for the digit encoder, small first.
+
+    A call sees at most three neighbouring cells, but which three depends on where the passes have put the
+    values. Every array of 1 to 3 digits shows BSTEP every (running maximum, next value, the one after it)
+    and COMPSWAP every pair; the arrays (9, r, p, q) show RESET's LSHIFT every triple of digits (r, p, q):
+    the first pass carries the 9 to the end and leaves r, p, q in front of it, in that order."""
+    for n in (1, 2, 3):
+        yield from itertools.product(range(10), repeat=n)
+    for r, p, q in itertools.product(range(10), repeat=3):
+        yield (9, r, p, q)
+
+
+# One array whose reference run alone meets every sequence of the comparison encoder's V, and no shorter one
+# does (a search over every order of up to 6 values; the tests check both). Its first pass keeps (1, 4) and
+# (4, 5), then carries the 5 over 3, 0 and 2 and leaves 1 4 3 0 2 5: walking back, LSHIFT meets a pair
+# in order (0, 2), three values falling (4, 3, 0), and the rest at later passes.
+COMPARE_COVER = (1, 4, 5, 3, 0, 2)
+
+
+def verification_candidates_compare():
+    """Arrays from which `npi_lib.verify` picks S_V for the comparison encoder: `COMPARE_COVER`, then, should a
+    change of the model ever leave something it misses, every order of up to 5 values (as ranks 0-4)."""
+    yield COMPARE_COVER
+    for n in range(1, 6):
+        yield from itertools.product(range(n), repeat=n)
+
+
+VERIFICATION = VerificationSpec(
+    model=RowModel(ranks=False).frame_model(),
+    candidates=verification_candidates,
+    paper="none (the paper verified the comparison encoder)",
+)
+VERIFICATION_COMPARE = VerificationSpec(
+    model=RowModel(ranks=True).frame_model(),
+    candidates=verification_candidates_compare,
+    paper="one array of length 10",
+)
+
+
 # ---------------------------------------------------------------------------------------------- the tasks
 def describe(name: str, args: tuple[int, ...]) -> str:
     """A step with its arguments spelled out.
@@ -572,6 +778,7 @@ TASK = Task(
     input_example="[3, 1, 2]",
     input_help="digits 0-9",
     results=RESULTS,
+    verification=VERIFICATION,
     observation_fields=("Q[i1]", "Q[i2]", "i3==length"),
     describe=describe,
     draw=draw,
@@ -589,6 +796,7 @@ TASK_COMPARE = replace(
     training_sets=("paper",),
     input_help="numbers or strings, all of one kind",
     results=RESULTS_COMPARE,
+    verification=VERIFICATION_COMPARE,
     observation_fields=("Q[i1]<=Q[i2]", "i1 on value", "i2 on value", "i3==length"),
 )
 

@@ -3,12 +3,13 @@
 
 import itertools
 import random
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from npi_lib import bubblesort
+from npi_lib import bubblesort, verify
 from npi_lib.bubblesort import (
     EDGE,
     FORMULATIONS,
@@ -461,3 +462,145 @@ def test_the_paper_set_never_shows_lshift_an_unsorted_pair_and_the_covering_set_
     assert len(bubblesort.lshift_unsorted_pairs(longer)) > 10  # what testing meets
     covering = bubblesort.training_set("covering")
     assert covering[:100] == bubblesort.training_set("paper")  # the paper's arrays, then the 45
+
+
+# ---------------------------------------------------------------------------------------------- verification
+@pytest.fixture(scope="module")
+def v_digits():
+    return verify.build(TASK, "recursive")
+
+
+@pytest.fixture(scope="module")
+def v_compare():
+    return verify.build(TASK_COMPARE, "recursive")
+
+
+def test_v_of_the_digit_encoder_has_the_sequences_counted_by_hand(v_digits):
+    """Each count follows from what a call of the recursive programs sees (E: the start/end token):"""
+    assert v_digits.by_program() == {
+        "BUBBLESORT": 1 + 10 * 2,  # i3 == length: NOP; else the maximum m after BUBBLE, and after RESET
+        # i3 == length or not
+        "BUBBLE": 10,  # (E, E) then (E, Q[1])
+        "BSTEP": 10 * 10 + 10 * 10 * 11 + 10,  # (E, b) then (b, digit): two values at least; (a, b) then
+        # (max, digit or E); the base case (Q[N], E)
+        "COMPSWAP": 10 + 100,  # (E, b) or any pair of digits
+        "RSHIFT": 10 + 55,  # after COMPSWAP: (E, b) or a pair in order
+        "RESET": 10,  # from (m, E)
+        "LSHIFT": 1 + 10 + 10 * 10 + 55 + 1000,  # (E, E); (E, b); (E, a, b) at the front; (r <= m, m, E) from
+        # the end; any three digits in between: a pass can leave any order in front of the values it carried
+    }
+    assert len(v_digits) == 2592 and v_digits.states < 5000
+
+
+def test_v_of_the_comparison_encoder_is_what_every_order_of_up_to_four_values_shows(v_compare):
+    # the model's ranks stand for values of any kind, and a call sees at most three cells: every order of
+    # up to four values shows V exactly, nothing more (nothing impossible) and nothing less
+    small = set()
+    for n in range(1, 5):
+        for values in itertools.product(range(n), repeat=n):
+            small |= verify.sequences_of(TASK_COMPARE.reference(values, "recursive", record_states=False))
+    assert set(v_compare.sequences) == small and len(v_compare) == 30
+
+
+def test_v_holds_none_of_what_the_model_must_rule_out(v_digits):
+    """What the model keeps beside the window rules out sequences that no array produces."""
+    obs = {s.program: set() for s in v_digits}
+    for s in v_digits:
+        obs[s.program].add(s.observations)
+    bstep = {o for o in obs["BSTEP"] if len(o) == 3}
+    # `ahead`: a pass starts on two values at least, so BSTEP never goes from (E, b) to (b, E)
+    assert all(o[0][0] != EDGE or o[2][1] != EDGE for o in bstep)
+    assert ((EDGE, 4, 0), (EDGE, 4, 0), (4, EDGE, 0)) not in bstep and ((2, 4, 0), (2, 4, 0), (4, EDGE, 0)) in bstep
+    # `below`: walking back from the end, LSHIFT meets nothing larger than the maximum the pass left there
+    from_end = {o for o in obs["LSHIFT"] if o[0][1] == EDGE and o[0][0] != EDGE}
+    assert len(from_end) == 55 and all(o[1][0] <= o[0][0] for o in from_end)
+    # and an array of one value gets no pass: walking back from (Q[N], E), LSHIFT meets a value first
+    assert not any(o[0][1] == EDGE and o[1][0] == EDGE for o in from_end)
+
+
+@pytest.mark.parametrize("task", [TASK, TASK_COMPARE], ids=lambda t: t.name)
+def test_every_reference_call_on_random_arrays_is_in_v(task, v_digits, v_compare):
+    v = v_digits if task is TASK else v_compare
+    small = verify.cross_check(v, range(1, 10), per_size=20, seed=1)
+    large = verify.cross_check(v, (20, 40, 60), per_size=1, seed=2)  # a run of 60 values takes a second
+    assert small.ok and large.ok, (small.outside + large.outside)[:3]
+    assert small.met > (1500 if task is TASK else 29)
+
+
+def test_the_candidates_meet_every_sequence_of_the_digit_v(v_digits):
+    cover = verify.inputs_covering(v_digits)
+    assert cover.uncovered == []
+    assert len(cover.problems) == 1716 and {len(p) for p in cover.problems} == {1, 2, 3, 4}
+    assert set(cover.witness) == set(v_digits.sequences)
+
+
+def test_one_array_of_six_values_meets_all_of_the_comparison_v_and_none_of_five_does(v_compare):
+    cover = verify.inputs_covering(v_compare)
+    assert cover.problems == [bubblesort.COMPARE_COVER] and cover.uncovered == [] and cover.candidates == 1
+    every = set(v_compare.sequences)
+    # every order of five values, ties included: the arrays of ranks 0..k-1 that use every rank (541 of them)
+    orders = [values for values in itertools.product(range(5), repeat=5)
+              if set(values) == set(range(max(values) + 1))]
+    assert len(orders) == 541
+    assert not any(verify.sequences_of(TASK_COMPARE.reference(values, "recursive", record_states=False)) >= every
+                   for values in orders)
+
+
+@pytest.mark.parametrize("task", [TASK, TASK_COMPARE], ids=lambda t: t.name)
+@pytest.mark.parametrize("formulation", ["partial", "non-recursive"])
+def test_a_formulation_with_loops_has_no_finite_v(task, formulation):
+    # BUBBLE's loop (in both) runs one BSTEP per value: its frame's sequences grow with the array
+    with pytest.raises(verify.InfiniteV, match="BUBBLE ran 500 steps"):
+        verify.build(task, formulation)
+    assert task.verification.formulations == ("recursive",)
+
+
+def test_the_verification_specs_name_the_papers_set():
+    assert TASK_COMPARE.verification.paper == "one array of length 10"
+    assert "comparison encoder" in TASK.verification.paper and TASK.verification.paper.startswith("none")
+
+
+@pytest.mark.parametrize("task,train_set", [("bubblesort", "paper"), ("bubblesort", "covering"),
+                                            ("bubblesort-compare", "paper")])
+def test_shipped_recursive_checkpoints_pass_the_check_on_v(task, train_set, v_digits, v_compare):
+    from npi_lib.checkpoint import shipped_checkpoint, shipped_checkpoints
+
+    shipped = {(t, s) for t, f, s in shipped_checkpoints() if t.startswith("bubblesort") and f == "recursive"}
+    assert shipped == {("bubblesort", "paper"), ("bubblesort", "covering"), ("bubblesort-compare", "paper")}
+    v = v_digits if task == "bubblesort" else v_compare
+    result = verify.check(shipped_checkpoint(task, "recursive", train_set).model, v)
+    assert result.ok, "\n".join(f.describe(get_task(task)) for f in result.failures[:5])
+    assert result.passed == len(v) and result.min_margin > 0
+
+
+def test_the_row_model_refuses_moves_the_reference_never_makes():
+    model = bubblesort.RowModel(ranks=False)
+    start, start_more = model.entries()
+    assert start.done and not start_more.done and start_more.ahead == 2
+    with pytest.raises(ProblemError, match="PTR\\(i3, LEFT\\)"):
+        model.apply(start_more, "PTR", (I3, LEFT, 0))
+    with pytest.raises(ProblemError, match="PTR\\(i3, RIGHT\\)"):
+        model.apply(start, "PTR", (I3, RIGHT, 0))  # past the length
+    with pytest.raises(ProblemError, match="no two values to swap"):
+        model.apply(start_more, "SWAP", (I1, I2, 0))
+    assert model.apply(start_more, "PTR", (I1, LEFT, 0)) == [start_more]  # clamped on the start token
+    assert model.apply(start_more, "PTR", (I3, RIGHT, 0)) == [start_more, replace(start_more, done=True)]
+
+
+def test_the_row_model_meets_cells_lazily_within_what_the_row_allows():
+    digits, ranks = bubblesort.RowModel(ranks=False), bubblesort.RowModel(ranks=True)
+    _, start = digits.entries()
+    # i2 leaves the start token: a value (two are promised), never the end token
+    first = digits.apply(start, "PTR", (I2, RIGHT, 0))
+    assert [digits.observe(v) for v in first] == [(EDGE, d, 0) for d in range(10)]
+    # with ranks, a value met next to one known value is smaller, equal or larger: three orders, any values
+    (one,) = ranks.apply(start, "PTR", (I2, RIGHT, 0))
+    shifted = ranks.apply(ranks.apply(one, "PTR", (I1, RIGHT, 0))[0], "PTR", (I2, RIGHT, 0))
+    assert sorted(ranks.observe(v) for v in shifted) == [(0, 1, 1, 0), (1, 1, 1, 0), (1, 1, 1, 0)]
+    assert sorted(v.cells for v in shifted) == [(0, 0), (0, 1), (1, 0)]
+    # walking left from (7, end) with every value behind <= 7: a value <= 7, the last one or not
+    at_end = bubblesort.RowView((7, bubblesort.END), 0, 1, below=7, ahead=0, done=False)
+    left = digits.apply(at_end, "PTR", (I1, LEFT, 0))
+    assert {v.cells for v in left} == {(r, 7, bubblesort.END) for r in range(8)} and len(left) == 16
+    # and i2 following it drops the end token from the window: nothing more is promised on the right
+    assert digits.apply(left[0], "PTR", (I2, LEFT, 0))[0].cells == (0, 7)
