@@ -35,6 +35,7 @@ import random
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import ActionError, ProblemError
 from .task import Experiment, FrameModel, InputForm, PaperResults, Probe, Task, VerificationSpec, code_name
@@ -347,8 +348,7 @@ def starved_problem(size: int, rng: random.Random, pairs=STARVED) -> tuple[int, 
 # one to the left (1), and whether the current column is the rightmost one. The reference moves no pointer
 # further: CARRY steps the carry pointer left and back, LSHIFT moves all four left one at a time, and once
 # all four are on the left column it becomes the current one (and a new, unseen column lies to its left).
-@dataclass(frozen=True)
-class PadView:
+class PadView(NamedTuple):
     current: tuple[int, int, int, int]
     left: tuple[int | None, int | None, int | None, int | None]
     ptr: tuple[int, int, int, int] = (0, 0, 0, 0)

@@ -480,6 +480,8 @@ def add_verify_parser(subparsers: argparse._SubParsersAction) -> None:
                    "recipe), then train further on inputs that meet its failures until verified (counterexample-"
                    "guided), and count both")
     p.add_argument("--rounds", type=int, default=5, metavar="R", help="with --seeds: guided rounds at most (default 5)")
+    p.add_argument("--per-round", type=int, default=20, metavar="N",
+                   help="with --seeds: inputs added per guided round at most (default 20)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     p.set_defaults(func=cmd_verify)
 
@@ -489,8 +491,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     try:
         task, _ = _task(args)
-        if args.failures < 0 or args.seeds < 0 or args.rounds < 0:
-            raise NpiLibError("--failures, --seeds and --rounds must be 0 or more")
+        if args.failures < 0 or args.seeds < 0 or args.rounds < 0 or args.per_round < 1:
+            raise NpiLibError("--failures, --seeds and --rounds must be 0 or more, --per-round 1 or more")
         if args.seeds:
             return _verify_seeds(args, task)
         from .checkpoint import load_checkpoint, shipped_checkpoint
@@ -519,10 +521,13 @@ def _verify_seeds(args: argparse.Namespace, task) -> int:
     from .verify import seed_study
 
     formulation = task.formulation(args.formulation)
-    if args.train_set not in task.training_sets:
-        raise NpiLibError(f"--train-set {args.train_set!r}: {task.name} has {', '.join(task.training_sets)}")
+    if args.train_set not in task.training_sets and not args.train_set.isdigit():
+        raise NpiLibError(
+            f"--train-set {args.train_set!r}: {task.name} has {', '.join(task.training_sets)}, or a count N"
+        )
     log = None if args.json else (lambda line: print(line, file=sys.stderr, flush=True))
-    study = seed_study(task, formulation, args.train_set, args.seeds, max_rounds=args.rounds, log=log)
+    study = seed_study(task, formulation, args.train_set, args.seeds, max_rounds=args.rounds, per_round=args.per_round,
+                       log=log)
     plain = sum(g.plain_verified for g in study)
     guided = sum(g.verified for g in study)
     if args.json:

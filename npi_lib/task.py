@@ -2,8 +2,8 @@
 
 A task module (addition.py, bubblesort.py, ...) builds its environment and its reference programs, then
 describes itself in one `Task`: programs, sizes, the reference program of each formulation, how to read
-and check a problem, its training sets, how a playground asks for input and which of the paper's results
-it reproduces. The model, training, evaluation, the command line, the widgets and `reproduce` ask the
+and check a problem, its training sets, how a playground asks for input, which of the paper's results
+it reproduces and, for `npi_lib.verify`, a finite model of its environment as one call sees it. The model, training, evaluation, the command line, the widgets and `reproduce` ask the
 `Task` and never name a task themselves (tests/test_task.py checks it). Lesson 02 explains the tasks.
 
     >>> t = get_task("addition")

@@ -207,12 +207,17 @@ class _Builder:
         self.task, self.model = task, spec.model
         self.max_frame_steps, self.max_states = max_frame_steps, max_states
         self.exits: dict[tuple, dict[Hashable, None]] = {}  # key -> the final states its calls can reach
+        self.listed: dict[tuple, list] = {}  # the same as lists, made when asked for and dropped when they grow
         self.waiting: dict[tuple, set[tuple]] = {}  # key -> the keys whose frames call it
         self.sequences: dict[Sequence_, None] = {}
         self.work: deque[tuple] = deque()
         self.queued: set[tuple] = set()
 
     def exits_of(self, key: tuple, waiting: tuple) -> list:
+        listed = self.listed.get(key)
+        if listed is not None:
+            self.waiting[key].add(waiting)
+            return listed
         if key not in self.exits:
             if len(self.exits) >= self.max_states:
                 raise InfiniteV(
@@ -222,7 +227,8 @@ class _Builder:
             self.exits[key] = {}
             self._enqueue(key)
         self.waiting.setdefault(key, set()).add(waiting)
-        return list(self.exits[key])
+        listed = self.listed[key] = list(self.exits[key])
+        return listed
 
     def _enqueue(self, key: tuple) -> None:
         if key not in self.queued:
@@ -260,6 +266,7 @@ class _Builder:
                 self.sequences.setdefault(seq, None)
                 if frame.state not in self.exits[key]:
                     self.exits[key][frame.state] = None
+                    self.listed.pop(key, None)
                     grew = True
             except (_Blocked, _Dead):
                 pass
@@ -269,6 +276,7 @@ class _Builder:
         return grew
 
 
+@lru_cache(maxsize=None)
 def _name(prog: Any) -> str:
     return getattr(prog, "program_name", getattr(prog, "__name__", str(prog)))
 
