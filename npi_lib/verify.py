@@ -309,14 +309,13 @@ def build(
     `max_states`; VerificationError when the task has no model.
     """
     task = get_task(task)
-    spec = _spec(task)
+    _spec(task)  # a clear error for a task without a model
     formulation = task.formulation(formulation)
     start = time.perf_counter()
     builder = _Builder(task, formulation, max_frame_steps, max_states)
     builder.run(task.reference_programs[formulation])
     v = V(task, formulation, list(builder.sequences), len(builder.exits), time.perf_counter() - start)
     _check_function_of_inputs(v)
-    del spec
     return v
 
 

@@ -10,6 +10,7 @@
     .venv/bin/python tools/bench_npi.py replay       # epochs to 100% with and without replaying mistakes
     .venv/bin/python tools/bench_npi.py starved      # 16 seeds on the starved set: how many add long sums
     .venv/bin/python tools/bench_npi.py ship         # train the shipped checkpoints into npi_lib/checkpoints/
+    .venv/bin/python tools/bench_npi.py verify       # V, S_V and the check of every shipped recursive model
     .venv/bin/python tools/bench_npi.py all          # everything but ship
 
 Times are wall-clock seconds and CPU seconds of this process (the CPU time is what to compare when the
@@ -305,8 +306,47 @@ def ship(args) -> None:
         record(section="ship", file=path.name, kb=round(path.stat().st_size / 1000), epochs=r.epochs, wall=round(c.wall, 1))
 
 
+def verify_models(args) -> None:
+    """For every task with a verification model: the time to build V, to pick S_V, to cross-check, and to
+    check each shipped recursive checkpoint on V; the process's peak memory at the end."""
+    import resource
+
+    from npi_lib import verify
+    from npi_lib.checkpoint import shipped_checkpoint, shipped_checkpoints
+    from npi_lib.task import get_task, task_names
+
+    print(f"## verify: every shipped recursive checkpoint ({load()})")
+    print(f"  {'task':<19}{'V':>8}{'build s':>9}{'S_V':>8}{'cover s':>9}{'cross s':>9}  {'train set':<17}"
+          f"{'result':<14}{'margin':>8}{'check s':>9}")
+    for name in task_names():
+        task = get_task(name)
+        if task.verification is None:
+            continue
+        with Clock() as built:
+            v = verify.build(task)
+        with Clock() as covered:
+            cover = verify.inputs_covering(v)
+        with Clock() as crossed:
+            cross = verify.cross_check(v, (2, 3, 5, 8, 13, 20), 20)
+        assert cross.ok and not cover.uncovered
+        for task_name, formulation, train_set in shipped_checkpoints():
+            if task_name != name or formulation != "recursive":
+                continue
+            model = shipped_checkpoint(name, formulation, train_set).model
+            with Clock() as checked:
+                result = verify.check(model, v, cover.witness)
+            verdict = "verified" if result.ok else f"{len(result.failures)} failed"
+            print(f"  {name:<19}{len(v):>8,}{built.wall:>9.1f}{len(cover.problems):>8,}{covered.wall:>9.1f}"
+                  f"{crossed.wall:>9.1f}  {train_set:<17}{verdict:<14}{result.min_margin:>+8.3f}{checked.wall:>9.1f}")
+            record(section="verify", task=name, train_set=train_set, V=len(v), S_V=len(cover.problems),
+                   verified=result.ok, failures=len(result.failures), margin=round(result.min_margin, 3),
+                   build=round(built.wall, 2), cover=round(covered.wall, 2), cross=round(crossed.wall, 2),
+                   check=round(checked.wall, 2), check_cpu=round(checked.cpu, 2))
+    print(f"  peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
 SECTIONS = {"targets": targets, "speed": speed, "batch": batch, "check": check, "checktrain": checktrain, "sizes": sizes, "dedup": dedup, "replay": replay, "starved": starved,
-            "ship": ship}
+            "verify": verify_models, "ship": ship}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
