@@ -208,7 +208,7 @@ class _Builder:
         self.max_frame_steps, self.max_states = max_frame_steps, max_states
         self.exits: dict[tuple, dict[Hashable, None]] = {}  # key -> the final states its calls can reach
         self.listed: dict[tuple, list] = {}  # the same as lists, made when asked for and dropped when they grow
-        self.waiting: dict[tuple, set[tuple]] = {}  # key -> the keys whose frames call it
+        self.waiting: dict[tuple, dict[tuple, None]] = {}  # key -> the keys whose frames call it (in order met)
         self.sequences: dict[Sequence_, None] = {}
         self.work: deque[tuple] = deque()
         self.queued: set[tuple] = set()
@@ -216,7 +216,7 @@ class _Builder:
     def exits_of(self, key: tuple, waiting: tuple) -> list:
         listed = self.listed.get(key)
         if listed is not None:
-            self.waiting[key].add(waiting)
+            self.waiting[key][waiting] = None
             return listed
         if key not in self.exits:
             if len(self.exits) >= self.max_states:
@@ -226,7 +226,7 @@ class _Builder:
                 )
             self.exits[key] = {}
             self._enqueue(key)
-        self.waiting.setdefault(key, set()).add(waiting)
+        self.waiting.setdefault(key, {})[waiting] = None
         listed = self.listed[key] = list(self.exits[key])
         return listed
 
