@@ -307,6 +307,10 @@ def build(
 
     Raises InfiniteV when a frame runs longer than `max_frame_steps` (a loop) or the states pass
     `max_states`; VerificationError when the task has no model.
+
+        >>> v = build("quicksort")
+        >>> len(v), v.by_program()["COMPSWAP"]
+        (25, 3)
     """
     task = get_task(task)
     _spec(task)  # a clear error for a task without a model
@@ -547,7 +551,13 @@ def check(model: Any, v: V, witness: dict[Sequence_, Any] | None = None, threads
     `npi_lib.interpreter.run` does (tests/test_batch.py pins it). Sequences with a common beginning share
     its steps: V is laid out as a trie of (program, arguments, observations so far), and each level of the
     trie is one batched step. Any other step function is run one step at a time, without margins. The
-    report lists the programs in the order of the proof: callees before callers (`program_order`)."""
+    report lists the programs in the order of the proof: callees before callers (`program_order`).
+
+        >>> from npi_lib.checkpoint import shipped_checkpoint
+        >>> result = check(shipped_checkpoint("quicksort").model, build("quicksort"))
+        >>> result.ok, result.passed, round(result.min_margin, 3)
+        (True, 25, 0.235)
+    """
     from .model import NPI, FastStep, stepping
 
     task = v.task
