@@ -790,7 +790,8 @@ class Report:
         if self.end_to_end is not None:
             lines.append(f"end to end: {self.end_to_end[0]:,} of {self.end_to_end[1]:,} inputs of S_V run exactly as the reference")
         if r.failures:
-            lines.append(f"{len(r.failures):,} sequences failed; the first {min(max_failures, len(r.failures))}:")
+            fields = f" (observations are ({', '.join(task.observation_fields)}))" if task.observation_fields else ""
+            lines.append(f"{len(r.failures):,} sequences failed; the first {min(max_failures, len(r.failures))}{fields}:")
             lines += [f.describe(task) for f in r.failures[:max_failures]]
         lines.append(verdict)
         return "\n".join(lines)
