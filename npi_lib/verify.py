@@ -84,7 +84,7 @@ class V:
 
     task: Task
     formulation: str
-    sequences: list[Sequence_]  # every element, in the order the fixed point met them
+    sequences: list[Sequence_]  # every element, sorted by program, arguments, observations
     states: int  # (program, arguments, starting state) triples the fixed point explored
     seconds: float
 
@@ -318,7 +318,9 @@ def build(
     start = time.perf_counter()
     builder = _Builder(task, formulation, max_frame_steps, max_states)
     builder.run(task.reference_programs[formulation])
-    v = V(task, formulation, list(builder.sequences), len(builder.exits), time.perf_counter() - start)
+    # sorted (by program, arguments, observations): a canonical order for listings, reports and the order in which
+    # guided training meets failures, whatever order the fixed point found them in
+    v = V(task, formulation, sorted(builder.sequences), len(builder.exits), time.perf_counter() - start)
     _check_function_of_inputs(v)
     return v
 
