@@ -162,7 +162,16 @@ for depth, step in traces["addition 96 + 125"].walk():
 # wrote its 5:
 
 # %%
-V_add, cover_add = verify.verification_set("addition")  # built once per process: about half a minute
+def verification_set(name):
+    """`verify.verification_set` (built once per process), V's sequences sorted: the fixed point meets them
+    in an order that varies from run to run with Python's hash seed; sorted, every listing below is the
+    same on every run."""
+    v, cover = verify.verification_set(name)
+    v.sequences.sort()
+    return v, cover
+
+
+V_add, cover_add = verification_set("addition")  # about half a minute
 column = (2, 3, B, 5)
 shown = sorted(s for s in V_add if s.program == "LSHIFT" and s.observations[0] == column)
 print(len(shown), "LSHIFT sequences start at", column, "; the first two and the last:")
@@ -210,7 +219,8 @@ def lshift_hint(args, got, expected):
     missing, extra = expected - got, got - expected
     if missing and not extra:
         return f"{len(missing)} missing, e.g. {min(missing)}."
-    return f"{len(extra)} that V does not have, e.g. {min(extra)}" + (f", and {len(missing)} missing." if missing else ".")
+    more = f", and {len(missing)} missing." if missing else "."
+    return f"{len(extra)} that V does not have, e.g. {min(extra)}" + more
 
 
 columns = [(2, 3, B, 5), (8, 2, B, 0), (0, 0, B, 0), (0, 0, 1, 1), (B, 9, 1, 0), (B, B, 1, 1)]
@@ -269,7 +279,7 @@ print(sorted(pad.observe(s) for s in moved))
 # candidate meets a sequence outside V. For every task with a model, the sizes beside the paper's:
 
 # %%
-sets = {name: verify.verification_set(name) for name in TASKS}
+sets = {name: verification_set(name) for name in TASKS}
 print(f"{'task':<11}{'V':>8}{'S_V':>8}  covers all  the paper's verification set")
 for name, (v, cover) in sets.items():
     paper = get_task(name).verification.paper
@@ -582,7 +592,9 @@ real = toposort.TASK.verification
 
 
 def tree_thinking(state, name, args):
-    return [s for s in real.model.apply(state, name, args) if s.child != toposort.BLACK or state.child == toposort.BLACK]
+    """The real model's outcomes, without a black vertex coming into view as the next child."""
+    black = toposort.BLACK
+    return [s for s in real.model.apply(state, name, args) if s.child != black or state.child == black]
 
 
 careless = replace(toposort.TASK, verification=replace(real, model=replace(real.model, apply=tree_thinking)))
@@ -593,7 +605,7 @@ print(f"cross-check: {len(c.outside)} sequences outside it, the first met by {c.
 try:
     verify.inputs_covering(v_careless)
 except ProblemError as e:
-    print("inputs_covering:", e)
+    print("inputs_covering:", str(e).split(": ")[0])  # the message goes on to name the sequence
 
 # %% [markdown]
 # The smallest graphs already show what it forgot: with the single edge 3 → 2, vertex 2 is finished
