@@ -307,8 +307,8 @@ plt.show()
 # %% [markdown]
 # Addition's V is dominated by the column pairs of `ADD` and `LSHIFT`; sorting and graph search have a few
 # dozen sequences, because their observations are comparison bits and colours, not digits. Our S_V is not
-# the paper's: for addition a few thousand problems more (our candidates are picked greedily and not
-# minimized; the paper does not say how it picked its 20,181), for topological sort fewer graphs (25 of at
+# the paper's: for addition a few thousand problems more (ours are picked greedily from a fixed list of
+# candidates, and not minimized), for topological sort fewer graphs (25 of at
 # most 5 vertices instead of 73), and for quicksort the same array. Any S_V that meets all of V will do.
 #
 # Is V complete? The frame model's authors argue it case by case, and `cross_check` tests it: the real
@@ -456,9 +456,10 @@ print("verified:", guided.verified, "· final training set:", len(guided.problem
       max(g.n for g in guided.problems), "vertices")
 
 # %% [markdown]
-# Round 0 is the plain recipe: 9 of 53 sequences wrong. Eight graphs of S_V that meet them are added; one
-# failure is left; one more graph, and the model is verified, on 10 small graphs, where the paper's
-# recipe uses 6 of up to 7 vertices. Each round is short because it continues from the model it has.
+# Round 0 is the plain recipe: 9 of 53 sequences wrong. The graphs of S_V that meet them are added (8 of
+# them: one graph meets two of the failures), the same model trains a few epochs more, and it is
+# verified: on 9 graphs of at most 5 vertices, where the paper's recipe uses 6 of up to 7. A later round
+# is short because it continues from the model it has.
 # Nothing is guessed: the check decides what to add, and when to stop. It does not always stop
 # verified: after `max_rounds` rounds it gives up, and `Guided.verified` says so.
 #
@@ -718,7 +719,7 @@ plt.show()
 #   with an input that meets it, which is a failure at every size.
 # - A model can give right answers and still fail verification: the proof needs every decision.
 # - Counterexample-guided training adds the inputs that meet the failures, and trains until the check
-#   passes; on the starved toposort graph, two rounds.
+#   passes; on the starved toposort graph, one round and 8 added graphs.
 # - A loop's V is infinite (`InfiniteV`): a loop model right on every input up to a length can fail beyond
 #   it. Only the recursive formulations can be proved.
 # - The proof assumes a sound frame model, correct primitives and reference, exact finite observations and
