@@ -1154,3 +1154,70 @@ def state_only_steps_reference(frame: Any) -> list[int]:
 
     return [t for t, step in enumerate(frame.steps)
             if any(s.obs == step.obs and decision(s) != decision(step) for s in frame.steps[:t])]
+
+
+# ---------------------------------------------------------------------------------------------- lesson 09: verification
+def call_height_reference(step: Any) -> int:
+    """Lesson 09, exercise 1: the height of a call in a trace, the order of the proof's induction: 0 for a
+    call that makes no calls (only primitives), else one more than its highest callee.
+
+    >>> from npi_lib.quicksort import reference
+    >>> call_height_reference(reference([3, 1, 2], "recursive").root)
+    4
+    """
+    if not step.is_call:
+        raise NpiLibError(f"{step.name} is a primitive step, not a call: only a call has a height")
+    return max((1 + call_height_reference(c) for c in step.children if c.is_call), default=0)
+
+
+def sequences_starting_reference(v: Any, program: str, first: tuple[int, ...]) -> set[tuple[tuple[int, ...], ...]]:
+    """Lesson 09, exercise 2: the observations of every sequence of `v` (a `npi_lib.verify.V`) of `program`
+    whose first observation is `first`, as a set of tuples of observations: what the enumeration found.
+
+    >>> from npi_lib import verify
+    >>> v = verify.build("quicksort")
+    >>> len(sequences_starting_reference(v, "COMPSWAP", (1, 0, 1, 0)))
+    2
+    """
+    return {s.observations for s in v if s.program == program and s.observations[0] == tuple(first)}
+
+
+def check_counterexample(exercise: str, student: Callable[[], Any], model: Any, task: Any, formulation: str,
+                         failures: Sequence[Any], size: Callable[[Any], int], at_least: int) -> CheckResult:
+    """Lesson 09, exercise 3: the reader's input must be at least `at_least` large (`size(problem)`), meet a
+    sequence of V on which the network failed (`failures`, `npi_lib.verify.Failure`s) and make the
+    network's run leave the reference's. Falls back to the largest witness of the failures."""
+    from .interpreter import run
+    from .trace import first_difference
+    from .verify import reference_sequences
+
+    def fallback() -> Any:
+        return max((f.witness for f in failures if f.witness is not None), key=size)
+
+    try:
+        problem = student()
+    except NotImplementedError:
+        return _not_attempted(exercise, fallback)
+    except Exception as e:
+        return _report(exercise, False, False, f"raised {type(e).__name__}: {e}", fallback)
+    try:
+        n = size(problem)
+        met = reference_sequences(task, problem, formulation)
+    except Exception as e:  # a malformed input is feedback, not a crash of "Run all"
+        return _report(exercise, False, False, f"{_short(problem)} is not a valid input: {e}", fallback)
+    if n < at_least:
+        return _report(exercise, False, False, f"{_short(problem)} has size {n}; make it at least {at_least}: "
+                       "the point is that the failure does not go away as inputs grow.", fallback)
+    hit = [f for f in failures if f.sequence in met]
+    if not hit:
+        return _report(exercise, False, False, f"the reference run of {_short(problem)} meets none of the failed "
+                       "sequences: look at what the failures' inputs have in common, and keep that part.", fallback)
+    r = run(model, task, problem, formulation)
+    k = first_difference(r.trace, r.reference)
+    if k is None:
+        return _report(exercise, False, False, f"{_short(problem)} meets a failed sequence, yet the network's run "
+                       "equals the reference, which the check on V says cannot happen: please report it.", fallback)
+    answer = "right" if r.correct else "wrong"
+    return _report(exercise, True, False, f"{_short(problem)} (size {n}) meets {len(hit)} failed sequence"
+                   f"{'s' * (len(hit) != 1)}; the network's run leaves the reference at step {k}, and its answer "
+                   f"is {answer}.", lambda: problem)

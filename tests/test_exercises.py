@@ -874,3 +874,83 @@ def test_lesson08_state_only_steps_are_repeated_observations_with_new_decisions(
     assert state_only_steps_reference(frame(((0,), "A", False), ((0,), "A", False), ((1,), "B", True))) == []
     assert state_only_steps_reference(frame(((0,), "A", False), ((0,), "B", False), ((0,), "A", False))) == [1, 2]
     assert state_only_steps_reference(frame()) == []
+
+
+# ---- lesson 09: verification
+@settings(max_examples=30, deadline=None)
+@given(digit_arrays)
+def test_lesson09_call_height_is_the_longest_chain_of_calls_below(array):
+    from npi_lib import quicksort
+    from npi_lib.exercises import call_height_reference
+
+    trace = quicksort.reference(array, "recursive", record_states=False)
+    # an independent oracle: the deepest call below the root, from the walk's depths (a call at depth d
+    # whose steps are all primitives ends a chain of d calls under the root)
+    deepest = max(depth for depth, step in trace.walk() if step.is_call)
+    assert call_height_reference(trace.root) == deepest
+
+
+def test_lesson09_call_height_counts_nesting_not_calls():
+    from npi_lib import addition
+    from npi_lib.exercises import call_height_reference
+
+    root = addition.reference((96, 125), "recursive").root  # ADD -> ADD -> ADD -> ADD (NOP), ADD1 -> CARRY
+    assert call_height_reference(root) == 3
+    assert call_height_reference(addition.reference((0, 0), "recursive").root) == 1  # ADD1 and the base ADD
+
+
+def test_lesson09_call_height_refuses_a_primitive_step():
+    import pytest
+
+    from npi_lib import addition
+    from npi_lib.errors import NpiLibError
+    from npi_lib.exercises import call_height_reference
+
+    primitive = next(s for _, s in addition.reference((2, 3), "recursive").walk() if not s.is_call)
+    with pytest.raises(NpiLibError, match="primitive step, not a call"):
+        call_height_reference(primitive)
+
+
+def test_lesson09_sequences_starting_reference_splits_a_program_by_its_first_observation():
+    from npi_lib import verify
+    from npi_lib.exercises import sequences_starting_reference
+
+    v = verify.build("quicksort")
+    expected = {s.observations for s in v if s.program == "STACK"}
+    firsts = {o[0] for o in expected}
+    assert set().union(*(sequences_starting_reference(v, "STACK", f) for f in firsts)) == expected
+    assert sequences_starting_reference(v, "STACK", (9, 9, 9, 9)) == set()
+
+
+def test_lesson09_check_counterexample_accepts_a_large_input_that_meets_a_failure(capsys):
+    from npi_lib import toposort, verify
+    from npi_lib.checkpoint import shipped_checkpoint
+    from npi_lib.exercises import check_counterexample
+
+    model = shipped_checkpoint("toposort", "recursive", "starved-covering").model
+    v, cover = verify.verification_set("toposort")
+    failures = verify.check(model, v, cover.witness).failures
+    assert failures
+    size = lambda g: g.n  # noqa: E731
+
+    def student():
+        return toposort.Graph(10, failures[0].witness.edges)
+
+    result = check_counterexample("ex", student, model, toposort.TASK, "recursive", failures, size, 10)
+    assert result.passed and "meets 1 failed sequence" in capsys.readouterr().out
+
+    small = check_counterexample("ex", lambda: failures[0].witness, model, toposort.TASK, "recursive", failures, size, 10)
+    assert not small.passed and "make it at least 10" in capsys.readouterr().out
+
+    unrelated = check_counterexample("ex", lambda: toposort.Graph(10, ()), model, toposort.TASK, "recursive",
+                                     failures, size, 10)
+    assert not unrelated.passed and "meets none of the failed sequences" in capsys.readouterr().out
+
+    def not_attempted():
+        raise NotImplementedError()
+
+    skipped = check_counterexample("ex", not_attempted, model, toposort.TASK, "recursive", failures, size, 10)
+    assert skipped.fallback and skipped.use() in {f.witness for f in failures}
+
+    bad = check_counterexample("ex", lambda: "a graph", model, toposort.TASK, "recursive", failures, size, 10)
+    assert not bad.passed and not bad.fallback and "not a valid input" in capsys.readouterr().out

@@ -20,8 +20,9 @@
 # shows what Cai, Shin & Song (2017) made of it. Because the NPI resets its controller state at every call,
 # no frame can see how long the numbers are, and every frame the network will ever run belongs to a
 # **finite** set. You will count that set, watch the recursive NPI trained on the paper's 200 sums add
-# numbers of 5,000 digits, train it on five one-digit sums and check it on *every* frame it can meet (a proof
-# for sums of any length built from their columns), and break the reset to see everything fall apart.
+# numbers of 5,000 digits, train it on five one-digit sums and check it on *every* frame it can meet (a check
+# that covers sums of any length built from their columns; lesson 09 makes it a proof), and break the reset to
+# see everything fall apart.
 #
 # **Where you are:** previous: [04 learning to add without recursion](04_learning_to_add.ipynb) · next:
 # [06 bubble sort](06_bubble_sort.ipynb), the first of three lessons that teach the network the paper's other tasks.
@@ -31,7 +32,7 @@
 # 2. explain the reset of h at every call, and why it means a frame cannot see how much its caller has done;
 # 3. count the set V of frames a recursive model must get right, and show that the loop's set is unbounded;
 # 4. train the recursive NPI, and run it on additions of thousands of digits with an explicit call stack;
-# 5. check a model on every frame of V, and say what that check proves and what it cannot;
+# 5. check a model on every frame of V, and say what that check covers and what it cannot;
 # 6. predict and explain what happens when the reset is removed;
 # 7. say what the five starved sums reproduce of the paper's claim, and what they do not.
 
@@ -549,12 +550,15 @@ def wrong_frames(net):
 print(len(V_frames), "frames checked; the starved model of section 3 gets", len(wrong_frames(starved_model)), "wrong")
 
 # %% [markdown]
-# None wrong, and that is a proof that this network adds every starved sum, of any length. The run of a
-# sum is a sequence of frames, and the first frame's inputs are in V. The network's outputs in it equal the
+# None wrong. Why that should settle every starved sum, of any length, in outline: the run of a sum is a
+# sequence of frames, and the first frame's inputs are in V. The network's outputs in it equal the
 # reference's, so the pad ends up exactly as the reference leaves it, and the next frame's inputs are again a
-# frame of the reference trace, hence in V; and so on to the end. By induction the network's trace *is* the
-# reference trace. For the loop model no finite check can do this: its `ADD` frame for a sum of n + 1
-# columns was never among those checked for n.
+# frame of the reference trace, hence in V; and so on to the end. Two things this outline takes for granted
+# make it a proof only in [lesson 09](09_verification.ipynb): that V holds *every* frame a starved sum can
+# produce (here we collected it from the sums of up to three columns), and an induction that handles calls
+# inside calls. Lesson 09 proves the theorem, and builds the V of all additions (the starved world's frames
+# are part of it) so that nothing is missing. For the loop model no finite check can do this: its `ADD`
+# frame for a sum of n + 1 columns was never among those checked for n.
 #
 # ### The recursive and the loop model on long starved sums
 #
@@ -611,7 +615,7 @@ def what_my_seed_shows():  # what the check says once it has made sure the run u
         return told + "That is section 3's model: pick another seed to learn something new."
     if not wrong:
         return told + ("Right on all of V, hence on every starved sum of any length: the 10 long sums had to come "
-                       "out right; that is the proof at work, not luck.")
+                       "out right; that is the check at work, not luck.")
     where = ", ".join(f"{n} {p}" for p, n in sorted(Counter(f.program for f in wrong).items()))
     return told + (f"Wrong on {where} frames: no guarantee at any length, found without one long run. "
                    + ("Right anyway, by luck (section 8 looks at such a seed)." if score["correct"] == score["n"]
@@ -737,10 +741,11 @@ print(f"{'wrong frames of V (of 60)':<30}" + "".join(f"{checks[seed]:>4}" for se
 print(f"{'100-column sums right (of 5)':<30}" + "".join(f"{scores[seed]['correct']:>4}" for seed in models))
 
 # %% [markdown]
-# Five of the six seeds pass the check, so each of them is right on every starved sum of any length, and
-# their scores agree. Seed 3 gets 17 frames wrong and still adds the five long sums. A wrong frame means
-# that the network's trace leaves the reference's on every sum containing it, not that the answer must come
-# out wrong: the check is a guarantee when it passes, and a warning when it fails.
+# Five of the six seeds pass the check, so each of them is right on every starved sum of any length (the
+# argument of section 5, proved in lesson 09), and their scores agree. Seed 3 gets 17 frames wrong and still
+# adds the five long sums. A wrong frame means that the network's trace leaves the reference's on every sum
+# containing it, not that the answer must come out wrong: the check is a guarantee when it passes, and a
+# warning when it fails.
 #
 # Two of the wrong frames of the first seed that fails the check, step by step: what the reference does and
 # what the network does, teacher-forced from a fresh state.
@@ -826,13 +831,14 @@ if failing:
 # - Trained on the paper's 200 problems of at most 3 digits, the recursive model adds sums of 5,000 digits,
 #   run with an explicit stack that pops tail calls in a chain when the innermost frame returns.
 # - Trained on 5 one-digit sums, the recursive model is right on all 60 frames of the starved world, which
-#   proves it right on every sum of their columns, of any length; the loop model trained on them fails more
-#   often as the sums grow. Whether a network gets the 40 frames its training did not show right depends on
-#   the seed; the check on V says which did. A column never shown is outside what any model can be expected
-#   to know.
+#   makes it right on every sum of their columns, of any length (lesson 09 turns this check into a proof);
+#   the loop model trained on them fails more often as the sums grow. Whether a network gets the 40 frames
+#   its training did not show right depends on the seed; the check on V says which did. A column never
+#   shown is outside what any model can be expected to know.
 # - Without the reset, the first called frame already goes wrong, and no sum comes out right.
 # - What recursion bought: bounded frames, hence a finite V, hence generalization that can be **verified**
-#   rather than sampled. Lessons 06 to 08 take the same ideas to sorting and to topological sort.
+#   rather than sampled. Lessons 06 to 08 take the same ideas to sorting and to topological sort; lesson 09
+#   makes the check a proof.
 #
 # ## Further reading
 #

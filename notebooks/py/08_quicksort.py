@@ -25,9 +25,9 @@
 # state in two ways, check the recursive model on every frame it can ever meet, and see the loop
 # formulation fail as arrays grow, as in Table 3 of Cai, Shin & Song (2017).
 #
-# **Where you are:** previous: [07 topological sort](07_topological_sort.ipynb) · next: the end of the
-# task lessons; [05 learning to add with recursion](05_recursion.ipynb) (section 5) has the verification idea this
-# lesson applies to quicksort.
+# **Where you are:** previous: [07 topological sort](07_topological_sort.ipynb) · next: [09 provable
+# generalization](09_verification.ipynb), which turns the check on V of lesson 05 (section 5) and of section 5
+# here into a proof, for every task.
 #
 # **Learning goals.** After this lesson you can
 # 1. run Lomuto's partition by hand and read it as the NPI programs `PARTITION`, `COMPSWAP_LOOP`, `COMPSWAP`;
@@ -545,7 +545,7 @@ print("frames of V the shipped recursive model gets wrong:", len(wrong_frames(sh
 
 # %% [markdown]
 # None. If these 25 are every sequence a run can meet, the argument of lesson 05 says this network sorts
-# every array of digits, of any length; a later lesson, on verification, turns that into a proof. Two long
+# every array of digits, of any length; [lesson 09](09_verification.ipynb) turns that into a proof. Two long
 # arrays, as a spot check of that claim (the deepest call stack is the tail-recursive `COMPSWAP_LOOP` of
 # the root's partition, one frame per element, under `PARTITION` and the root):
 
