@@ -497,7 +497,7 @@ def test_v_is_finite_and_is_exactly_what_graphs_of_at_most_five_vertices_show(v)
     assert v.formulation == "recursive"
     assert v.by_program() == {"CHECK_CHILD": 10, "EXPLORE": 17, "STACK": 5, "TRAVERSE": 4, "NEXT_START": 5,
                               "TOPOSORT": 12}  # fmt: skip
-    assert all(len(s) <= RECURSIVE_FRAME_BOUND for s in v)
+    assert all(len(s.observations) <= RECURSIVE_FRAME_BOUND for s in v)
     small = set().union(*(sequences(g) for n in range(1, 5) for g in toposort.all_dags(n)))
     assert len(small) == 51 and small < set(v)
     assert {s.program for s in set(v) - small} == {"EXPLORE"}
@@ -625,7 +625,7 @@ def test_the_starved_covering_checkpoint_drops_two_return_flags_the_verifier_fin
     assert len(result.failures) == 2 and result.passed == len(v) - 2
     found = set()
     for f in result.failures:
-        assert (f.sequence.program, f.step, len(f.sequence)) == ("CHECK_CHILD", 1, 2)
+        assert (f.sequence.program, f.step, len(f.sequence.observations)) == ("CHECK_CHILD", 1, 2)
         assert f.expected == (True, "CHECK_CHILD", (0, 0, 0)) and f.actual == (False, "CHECK_CHILD", (0, 0, 0))
         assert -0.5 < f.margin < 0
         found.add(f.sequence.observations)
