@@ -201,10 +201,10 @@ class _ModelEnv:
 
 
 class _Builder:
-    def __init__(self, task: Task, formulation: str, max_frame_steps: int, max_states: int):
+    def __init__(self, task: Task, max_frame_steps: int, max_states: int):
         spec = task.verification
         assert spec is not None
-        self.task, self.model = task, spec.model
+        self.model = spec.model
         self.max_frame_steps, self.max_states = max_frame_steps, max_states
         self.exits: dict[tuple, dict[Hashable, None]] = {}  # key -> the final states its calls can reach
         self.listed: dict[tuple, list] = {}  # the same as lists, made when asked for and dropped when they grow
@@ -316,7 +316,7 @@ def build(
     _spec(task)  # a clear error for a task without a model
     formulation = task.formulation(formulation)
     start = time.perf_counter()
-    builder = _Builder(task, formulation, max_frame_steps, max_states)
+    builder = _Builder(task, max_frame_steps, max_states)
     builder.run(task.reference_programs[formulation])
     # sorted (by program, arguments, observations): a canonical order for listings, reports and the order in which
     # guided training meets failures, whatever order the fixed point found them in
@@ -656,18 +656,16 @@ def _margins(step: Any, out: Any, expected: list[Decision], programs: tuple[str,
 
     rows = torch.arange(len(out))
     sign = torch.tensor([1.0 if ret else -1.0 for ret, _, _ in expected])
-    parts = [out[:, 0] * sign]
-    (lo, hi), *slots = step._slices
-    bounds = [(lo, hi)]
-    targets = [torch.tensor([programs.index(name) for _, name, _ in expected])]
-    for k, (a, b) in enumerate(slots):
-        if b - a > 1:
-            bounds.append((a, b))
-            targets.append(torch.tensor([args[k] for _, _, args in expected]))
-    for (a, b), want in zip(bounds, targets):
-        logits = out[:, a:b]
-        inside = (want >= 0) & (want < b - a)
-        safe = want.clamp(0, b - a - 1)
+    split = step.split(out)  # the row cut into the return logit, the program logits, each slot's logits
+    parts = [split.end_logit * sign]
+    groups = [(split.prog_logits, torch.tensor([programs.index(name) for _, name, _ in expected]))]
+    for k, logits in enumerate(split.arg_logits):
+        if logits.shape[1] > 1:
+            groups.append((logits, torch.tensor([args[k] for _, _, args in expected])))
+    for logits, want in groups:
+        n = logits.shape[1]
+        inside = (want >= 0) & (want < n)
+        safe = want.clamp(0, n - 1)
         right = logits[rows, safe]
         others = logits.clone()
         others[rows, safe] = -math.inf
@@ -756,7 +754,6 @@ class Report:
     result: CheckResult
     end_to_end: tuple[int, int] | None = None  # (problems of S_V whose neural run equals the reference, |S_V|)
     seconds: dict[str, float] = field(default_factory=dict)
-    s_v_problems: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def verified(self) -> bool:
@@ -870,7 +867,7 @@ def verify(
     spec = _spec(task)
     return Report(
         task.name, formulation, label, len(v), v.by_program(), len(cover.problems), spec.paper, len(cover.uncovered),
-        cross, result, e2e, seconds, cover.problems,
+        cross, result, e2e, seconds,
     )
 
 
