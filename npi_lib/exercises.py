@@ -30,16 +30,104 @@ from .errors import NpiLibError
 @dataclass
 class CheckResult:
     """What a check found. `use` is the function to carry on with: the student's if it passed,
-    otherwise the reference solution (so later cells keep working)."""
+    otherwise the reference solution (so later cells keep working).
+
+    Checks of one exercise add up: `ex1 += check_function(...)` (how a graded cell adds its hidden cases)
+    gives a result that passed only if every part passed, and whose `use` is the reference solution as
+    soon as one part failed. `points(possible)` turns it into the points nbgrader awards (see `Points`).
+    """
 
     exercise: str
     passed: bool
     fallback: bool
     message: str
     use: Callable[..., Any]
+    parts: tuple["CheckResult", ...] = ()
 
     def __bool__(self) -> bool:
         return self.passed
+
+    @property
+    def checks(self) -> tuple["CheckResult", ...]:
+        """The single checks this result is made of: itself, or the parts added together."""
+        return self.parts or (self,)
+
+    def __add__(self, other: "CheckResult") -> "CheckResult":
+        if not isinstance(other, CheckResult):
+            return NotImplemented
+        checks = self.checks + other.checks
+        failed = [c for c in checks if not c.passed]
+        return CheckResult(
+            exercise=self.exercise,
+            passed=not failed,
+            fallback=any(c.fallback for c in checks),
+            message=" ".join(c.message for c in checks),
+            use=failed[0].use if failed else self.use,
+            parts=checks,
+        )
+
+    def points(self, possible: float) -> "Points":
+        """The points earned out of `possible`: an equal share for every check that passed.
+
+        >>> ok = CheckResult("Exercise 1", True, False, "correct.", abs)
+        >>> wrong = CheckResult("Exercise 1", False, False, "you returned 3.", abs)
+        >>> (ok + wrong).points(2), (ok + ok).points(2), wrong.points(3)
+        (1, 2, 0)
+        """
+        if not (isinstance(possible, (int, float)) and possible > 0):
+            raise NpiLibError(f"{self.exercise}: points({possible!r}): the points possible must be a number above 0")
+        checks = self.checks
+        earned = possible * sum(c.passed for c in checks) / len(checks)
+        return Points(self.exercise, round(earned, 2), possible, len(checks), sum(c.passed for c in checks),
+                      any(c.fallback for c in checks))
+
+
+@dataclass(frozen=True)
+class Points:
+    """What a graded cell shows last: the points an exercise earned.
+
+    nbgrader grades a test cell by its last output. When that output is a single number, nbgrader takes it
+    as the points earned (partial credit); so the plain-text form of `Points` is just the number, which is
+    what nbgrader reads, and the form JupyterLab shows (Markdown) spells it out for the student.
+
+    >>> p = Points("Exercise 2", 1.5, 3, checks=2, passed=1, not_attempted=False)
+    >>> p
+    1.5
+    >>> print(p._repr_markdown_())
+    **Exercise 2: 1.5 of 3 points** (1 of 2 checks passed)
+    """
+
+    exercise: str
+    earned: float
+    possible: float
+    checks: int
+    passed: int
+    not_attempted: bool
+
+    def __repr__(self) -> str:
+        return _number(self.earned)
+
+    def __float__(self) -> float:
+        return float(self.earned)
+
+    def _repr_markdown_(self) -> str:
+        if self.not_attempted and self.passed == 0:
+            why = "not attempted yet"
+        elif self.checks == 1:
+            why = "its check passed" if self.passed else "its check did not pass"
+        else:
+            why = f"{self.passed} of {self.checks} checks passed"
+        unit = "point" if self.possible == 1 else "points"
+        return f"**{self.exercise}: {_number(self.earned)} of {_number(self.possible)} {unit}** ({why})"
+
+
+def _number(x: float) -> str:
+    """A number of points as nbgrader and a reader want it: 2, 1.5, 0.67.
+
+    >>> _number(2.0), _number(1.5), _number(2 / 3)
+    ('2', '1.5', '0.67')
+    """
+    return f"{round(x, 2):g}"
 
 
 def _report(exercise: str, passed: bool, fallback: bool, message: str, use: Callable) -> CheckResult:

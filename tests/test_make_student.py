@@ -29,10 +29,27 @@ def test_a_solution_becomes_one_raise_at_its_indentation():
     stripped, regions = make_student.strip_solutions(source)
     assert regions == 2
     assert stripped == (
-        "def f(x):\n    '''doc'''\n    raise NotImplementedError()\n\n"
-        "class A:\n    def g(self):\n        raise NotImplementedError()\ncheck(f)\n"
+        "def f(x):\n    '''doc'''\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\n"
+        "class A:\n    def g(self):\n        # YOUR CODE HERE\n        raise NotImplementedError()\ncheck(f)\n"
     )
     compile(stripped, "<student>", "exec")
+
+
+def test_hidden_tests_are_taken_out_with_their_markers():
+    source = "ex = check(f)\n### BEGIN HIDDEN TESTS\nex += check(f, more)\n### END HIDDEN TESTS\nex.points(2)\n"
+    assert make_student.strip_hidden_tests(source) == ("ex = check(f)\nex.points(2)\n", 1)
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("### BEGIN HIDDEN TESTS\nx = 1\n", "line 1: BEGIN HIDDEN TESTS is never closed"),
+        ("x = 1\n### END HIDDEN TESTS\n", "line 2: END HIDDEN TESTS without a BEGIN"),
+    ],
+)
+def test_unmatched_hidden_test_markers_are_errors(source, message):
+    with pytest.raises(make_student.MarkerError, match=re.escape(message)):
+        make_student.strip_hidden_tests(source)
 
 
 def test_a_cell_without_solutions_is_unchanged():
@@ -67,6 +84,9 @@ def test_student_version_has_no_solution_and_no_output(path):
     assert regions == sum(src.count("### BEGIN SOLUTION") for src, _ in code)
     for original, stripped in code:
         assert "### BEGIN SOLUTION" not in stripped and "### END SOLUTION" not in stripped
+        assert "HIDDEN TESTS" not in stripped
+        for hidden in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)\n### END HIDDEN TESTS", original, re.S):
+            assert hidden.strip() and hidden not in stripped
         for solution in re.findall(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", original, re.S):
             assert solution.strip() and solution not in stripped
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in student.cells if c.cell_type == "code")

@@ -4,12 +4,15 @@
     .venv/bin/python tools/make_student.py --run           # ... then run each one top to bottom to prove it works
     .venv/bin/python tools/make_student.py notebooks/03_npi_architecture.ipynb --out /tmp/class
 
-(`make student` does the first.) In a code cell, the lines from `### BEGIN SOLUTION` to `### END SOLUTION`,
-both included, become a single `raise NotImplementedError()` at the indentation of the BEGIN line: the
-convention nbgrader uses, so nbgrader's own `generate_assignment` gives the same result. Everything else is
-kept, the self-checks included: in a student version each check says "not attempted yet" and carries on
-with the reference solution, so Run All goes through (`--run` checks exactly that, and
-tests/test_make_student.py runs it on every lesson).
+(`make student` does the first.) It does, without a course directory or a database, what nbgrader's
+`generate_assignment` does to the cells (`make assignment`, tools/nbgrader_course.py), and
+tests/test_nbgrader.py checks that both give the same cells for every lesson:
+- in a code cell, the lines from `### BEGIN SOLUTION` to `### END SOLUTION`, both included, become
+  `# YOUR CODE HERE` and `raise NotImplementedError()` at the indentation of the BEGIN line (nbgrader's stub);
+- the lines from `### BEGIN HIDDEN TESTS` to `### END HIDDEN TESTS` go: the cases only the grader runs.
+Everything else is kept, the visible self-checks included: in a student version each check says "not
+attempted yet" and carries on with the reference solution, so Run All goes through (`--run` checks exactly
+that).
 
 An unmatched marker (a BEGIN without its END, an END without a BEGIN, a BEGIN inside a solution) is an
 error that names the notebook and the cell, and nothing is written for that notebook.
@@ -26,6 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
+BEGIN_HIDDEN = re.compile(r"^\s*### BEGIN HIDDEN TESTS\s*$")
+END_HIDDEN = re.compile(r"^\s*### END HIDDEN TESTS\s*$")
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")  # nbgrader's ClearSolutions.code_stub for Python
 NOT_ATTEMPTED = "not attempted yet"  # what npi_lib.exercises says about an exercise left as it is
 
 
@@ -34,11 +40,12 @@ class MarkerError(ValueError):
 
 
 def strip_solutions(source: str) -> tuple[str, int]:
-    """The source with each solution region replaced by `raise NotImplementedError()`, and how many there were.
+    """The source with each solution region replaced by nbgrader's stub, and how many there were.
 
     >>> text = "def f(x):\\n    ### BEGIN SOLUTION\\n    return 2 * x\\n    ### END SOLUTION\\n"
     >>> print(strip_solutions(text)[0])
     def f(x):
+        # YOUR CODE HERE
         raise NotImplementedError()
     <BLANKLINE>
     """
@@ -50,7 +57,7 @@ def strip_solutions(source: str) -> tuple[str, int]:
             if opened_at is not None:
                 raise MarkerError(f"line {number}: BEGIN SOLUTION inside the solution opened on line {opened_at}")
             opened_at = number
-            out.append(f"{begin.group(1)}raise NotImplementedError()\n")
+            out += [f"{begin.group(1)}{stub}\n" for stub in STUB]
         elif END.match(line):
             if opened_at is None:
                 raise MarkerError(f"line {number}: END SOLUTION without a BEGIN SOLUTION before it")
@@ -59,6 +66,31 @@ def strip_solutions(source: str) -> tuple[str, int]:
             out.append(line)
     if opened_at is not None:
         raise MarkerError(f"line {opened_at}: BEGIN SOLUTION is never closed by an END SOLUTION")
+    return "".join(out), regions
+
+
+def strip_hidden_tests(source: str) -> tuple[str, int]:
+    """The source without its hidden-test regions (markers included), and how many there were.
+
+    >>> print(strip_hidden_tests("ex1 = check(f)\\n### BEGIN HIDDEN TESTS\\nex1 += check(f, more)\\n### END HIDDEN TESTS\\nex1.points(2)")[0])
+    ex1 = check(f)
+    ex1.points(2)
+    """
+    out: list[str] = []
+    regions, opened_at = 0, None
+    for number, line in enumerate(source.splitlines(keepends=True), 1):
+        if BEGIN_HIDDEN.match(line):
+            if opened_at is not None:
+                raise MarkerError(f"line {number}: BEGIN HIDDEN TESTS inside the region opened on line {opened_at}")
+            opened_at = number
+        elif END_HIDDEN.match(line):
+            if opened_at is None:
+                raise MarkerError(f"line {number}: END HIDDEN TESTS without a BEGIN HIDDEN TESTS before it")
+            opened_at, regions = None, regions + 1
+        elif opened_at is None:
+            out.append(line)
+    if opened_at is not None:
+        raise MarkerError(f"line {opened_at}: BEGIN HIDDEN TESTS is never closed by an END HIDDEN TESTS")
     return "".join(out), regions
 
 
@@ -72,6 +104,7 @@ def student_version(notebook):
             continue
         try:
             cell.source, regions = strip_solutions(cell.source)
+            cell.source, _ = strip_hidden_tests(cell.source)
         except MarkerError as e:
             raise MarkerError(f"code cell {index} (counting from 0): {e}") from None
         total += regions

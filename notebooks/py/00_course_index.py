@@ -82,11 +82,13 @@
 # - **Short code cells, a library behind them.** The notebooks import `npi_lib`, the course's own
 #   library. Each of its functions says which lesson explains it; open the source when you are curious
 #   (`npi_lib/` in the repository, or `??function_name` in a cell).
-# - **Exercises** are marked *Exercise*. You complete a function between the lines
-#   `### BEGIN SOLUTION` and `### END SOLUTION` (in the student version of a lesson, that region
-#   holds `raise NotImplementedError()`). The cell after it checks your answer and tells you what is
-#   wrong, not just *that* something is wrong. If you skip an exercise, the check says so and
-#   carries on with the reference solution, so *Run All* never stops halfway.
+# - **Exercises** are marked *Exercise*, with their points. In the student version of a lesson you
+#   complete a function where it says `# YOUR CODE HERE` and `raise NotImplementedError()`: replace
+#   both lines with your code. (In the lessons as they are here, the reference solution stands there,
+#   between two marker lines.) The cell after it checks your answer, tells you what is wrong, not just
+#   *that* something is wrong, and ends with the points earned, e.g. **Exercise 3: 2 of 2 points**.
+#   An instructor's grader runs more cases than you see. If you skip an exercise, the check says so
+#   and carries on with the reference solution, so *Run All* never stops halfway.
 # - **Widgets** (step buttons, trace viewers) need a live kernel: they appear when you run the cell.
 # - **Binder**: the badge in the README opens this course in JupyterLab in your browser, with nothing
 #   to install. Binder gives one CPU and about 2 GB of memory, which is enough for every lesson; your

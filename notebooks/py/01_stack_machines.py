@@ -106,18 +106,19 @@ for bad in ["5 +", "4 0 /", "2 3 4 +", "5 x +"]:
         print(f"{bad!r:>10}: {e}")
 
 # %% [markdown]
-# ### Exercise 1 — evaluate by hand
+# ### Exercise 1 — evaluate by hand (1 point)
 #
 # Work out the value of `2 3 4 * + 5 -` with pencil and paper: write the stack after each token.
 # Return the number.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex1_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def value_by_hand():
     ### BEGIN SOLUTION
     return 9
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 ex1 = check_rpn_by_hand(
     "Exercise 1",
     value_by_hand,
@@ -128,6 +129,7 @@ ex1 = check_rpn_by_hand(
         -9: "`-` takes the top value as its *right* operand: `x 5 -` is x - 5, not 5 - x.",
     }.get(got, "Write the stack after each token; an operator takes the two values on top."),
 )
+ex1.points(1)
 
 # %% [markdown]
 # ## 3. From infix to RPN: the shunting-yard algorithm
@@ -187,18 +189,20 @@ except ForthError as e:
     print("error:", e)
 
 # %% [markdown]
-# ### Exercise 2 — convert infix to RPN
+# ### Exercise 2 — convert infix to RPN (1 point)
 #
 # Translate `(7 - 2) * (3 + 4)` into RPN by hand; return it as a string, tokens separated by spaces.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex2_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_rpn():
     ### BEGIN SOLUTION
     return "7 2 - 3 4 + *"
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex2_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 ex2 = check_rpn_translation("Exercise 2", my_rpn, "(7 - 2) * (3 + 4)")
+ex2.points(1)
 
 # %% [markdown]
 # ## 4. Forth: a language made of stack words
@@ -271,17 +275,18 @@ trace = Forth().trace(source)
 print(format_tree(trace))
 
 # %% [markdown]
-# ### Exercise 3 — define a word
+# ### Exercise 3 — define a word (2 points)
 #
 # Define `CUBE ( n -- n*n*n )`. Return the Forth source of the definition as a string.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex3_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def cube_source():
     ### BEGIN SOLUTION
     return ": CUBE ( n -- n*n*n )  DUP DUP * * ;"
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex3_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 ex3 = check_forth_word(
     "Exercise 3",
     cube_source,
@@ -289,6 +294,11 @@ ex3 = check_forth_word(
     "CUBE",
     cases=[([2], [8]), ([-3], [-27]), ([0], [0]), ([7, 10], [7, 1000])],
 )
+### BEGIN HIDDEN TESTS
+ex3 += check_forth_word("Exercise 3 (more cases)", cube_source, lambda: forth_reference("CUBE"), "CUBE",
+                        cases=[([1], [1]), ([5], [125]), ([-1, 4], [-1, 64]), ([12], [1728])])
+### END HIDDEN TESTS
+ex3.points(2)
 
 # %% [markdown]
 # ## 5. Decisions and loops
@@ -363,19 +373,20 @@ except ForthError as e:
 print("words defined after the failed line:", runaway.words())
 
 # %% [markdown]
-# ### Exercise 4 — a recursive word
+# ### Exercise 4 — a recursive word (3 points)
 #
 # Define `SUMTO ( n -- 0+1+...+n )` **recursively** with `RECURSE`, without loops: the sum up to 0 is 0,
 # and the sum up to n is n plus the sum up to n-1. `FACT` is a good model; remember that `IF` consumes
 # its flag.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex4_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sumto_source():
     ### BEGIN SOLUTION
     return ": SUMTO ( n -- sum )  DUP 0> IF DUP 1- RECURSE + THEN ;"
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex4_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 ex4 = check_forth_word(
     "Exercise 4",
     sumto_source,
@@ -384,6 +395,11 @@ ex4 = check_forth_word(
     cases=[([0], [0]), ([1], [1]), ([4], [10]), ([100], [5050])],
     must_use=["RECURSE"],
 )
+### BEGIN HIDDEN TESTS
+ex4 += check_forth_word("Exercise 4 (more cases)", sumto_source, lambda: forth_reference("SUMTO"), "SUMTO",
+                        cases=[([2], [3]), ([10], [55]), ([7, 3], [7, 6]), ([50], [1275])], must_use=["RECURSE"])
+### END HIDDEN TESTS
+ex4.points(3)
 
 # %% [markdown]
 # ## 7. Towards lesson 02: grade-school addition as a hierarchy of words
