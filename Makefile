@@ -28,7 +28,7 @@ SANITIZE := tests/nbval_sanitize.cfg
 NOTEBOOKS = $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
 SCRIPTS = $(shell find notebooks/py -name '*.py' 2>/dev/null | sort)
 
-.PHONY: help venv lab test sync execute student bench freeze clean distclean
+.PHONY: help venv lab test sync execute student assignment bench freeze clean distclean
 
 help:
 	@echo "make lab        set up .venv if needed, then open $(COURSE_INDEX) in JupyterLab"
@@ -36,6 +36,7 @@ help:
 	@echo "make sync       bring each notebook and its notebooks/py/ script in step (jupytext --sync)"
 	@echo "make execute    re-run notebooks in place and save their outputs (all, or NB=notebooks/01_x.ipynb)"
 	@echo "make student    student versions of the lessons in student/: solutions taken out, outputs cleared"
+	@echo "make assignment the lessons as nbgrader assignments in course/ (course/release/ is what students get)"
 	@echo "make bench      time each notebook and measure its peak memory"
 	@echo "make freeze     rewrite requirements.txt from the packages installed in .venv"
 	@echo "make venv       only create .venv and install the pinned requirements and npi_lib"
@@ -91,6 +92,11 @@ execute: $(STAMP)
 
 student: $(STAMP)
 	$(PY) tools/make_student.py
+
+# nbgrader's generate_assignment on every lesson with exercises, in the course directory course/ (see
+# INSTRUCTORS.md for grading). Gives the same cells as `make student` (tests/test_nbgrader.py checks it).
+assignment: $(STAMP)
+	$(PY) tools/nbgrader_course.py release
 
 bench: $(STAMP)
 	$(PY) tools/bench_notebooks.py $(NOTEBOOKS)

@@ -8,14 +8,25 @@ point. Then nbgrader itself, end to end, on a throw-away course directory (see `
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("nbgrader_course", ROOT / "tools" / "nbgrader_course.py")
+course_tool = importlib.util.module_from_spec(_spec)
+sys.modules["nbgrader_course"] = course_tool
+_spec.loader.exec_module(course_tool)
+_spec = importlib.util.spec_from_file_location("make_student", ROOT / "tools" / "make_student.py")
+make_student = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("make_student", make_student)
+_spec.loader.exec_module(make_student)
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 POINTS_LINE = re.compile(r"^(ex\d+)\.points\((\d+(?:\.\d+)?)\)$")
 HEADING = re.compile(r"^### Exercise (\d+)\b.*\((\d+) points?\)\s*$", re.M)
@@ -184,6 +195,90 @@ def test_structure_problems_say_which_cell_and_what(cells, expected):
 def test_a_heading_without_points_is_not_read_as_one():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("### Exercise 2 — count (3 points)\n\n### Exercise 3 — x")])
     assert heading_points(nb) == {"ex2": 3}
+
+
+# -- nbgrader itself, end to end ---------------------------------------------------------------------------
+
+GRADED_LESSONS = course_tool.lessons_with_exercises()
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    """Every lesson released by nbgrader, three students' work submitted and autograded (a few minutes:
+    each lesson runs three times). Lessons are graded two at a time when there are two cores."""
+    course = tmp_path_factory.mktemp("nbgrader") / "course"
+    jobs = min(2, os.cpu_count() or 1)
+    graded, problems, table = course_tool.selftest(course, GRADED_LESSONS, jobs=jobs, progress=lambda _: None)
+    return course, graded, problems, table
+
+
+def test_nbgrader_grades_every_lesson_reference_full_blank_zero_wrong_partial(graded_course, capsys):
+    course, graded, problems, table = graded_course
+    with capsys.disabled():  # the points per lesson, in make test's output
+        print("\nnbgrader points per lesson (what tools/nbgrader_course.py selftest prints):\n" + table)
+    assert {g.lesson for g in graded} == {p.stem for p in GRADED_LESSONS}
+    assert problems == []
+
+
+def test_the_blank_release_version_runs_to_the_end_each_check_saying_not_attempted(graded_course):
+    _, graded, _, _ = graded_course
+    for g in graded:
+        if g.student == "blank":
+            lesson = nbformat.read(ROOT / "notebooks" / f"{g.lesson}.ipynb", as_version=4)
+            assert g.errors == [], g.lesson
+            assert g.not_attempted >= len(points_of(lesson)), g.lesson  # every exercise's check, at least
+
+
+def test_make_student_gives_the_cells_nbgrader_releases(graded_course):
+    """`make student` (no nbgrader needed) and `make assignment` (nbgrader's generate_assignment) agree."""
+    course, _, _, _ = graded_course
+    for lesson in GRADED_LESSONS:
+        mine, _ = make_student.student_version(nbformat.read(lesson, as_version=4))
+        released = nbformat.read(course / "release" / lesson.stem / lesson.name, as_version=4)
+        assert [c.cell_type for c in mine.cells] == [c.cell_type for c in released.cells], lesson.stem
+        for index, (a, b) in enumerate(zip(mine.cells, released.cells)):
+            assert a.source.rstrip("\n") == b.source.rstrip("\n"), f"{lesson.stem} cell {index}"
+            if a.cell_type == "code":
+                assert b.outputs == [] and a.outputs == []
+
+
+# -- the end-to-end expectations can fail ------------------------------------------------------------------
+
+def _graded(student, score, cells, errors=(), not_attempted=0):
+    return course_tool.Graded("01_x", student, score, 7, cells, list(errors), not_attempted)
+
+
+def test_problems_name_each_broken_expectation():
+    graded = [
+        _graded("reference", 5, {"ex1_check": (1, 1), "ex2_check": (0, 2)}),
+        _graded("blank", 1, {"ex1_check": (1, 1)}, not_attempted=0),
+        _graded("wrong", 7, {"ex2_check": (2, 2)}, errors=["cell 3: NameError: f"]),
+    ]
+    problems = course_tool.problems_of(graded, {"01_x": ("ex2_answer", 1)})
+    text = "\n".join(problems)
+    assert "the reference solutions earn 5 of 7 (lost in {'ex2_check': (0, 2)})" in text
+    assert "the untouched release version earns 1 points, not 0" in text
+    assert "no check of the untouched release version said" in text
+    assert "the wrong answer to ex2_answer earns 2 in ex2_check, its file says 1" in text
+    assert "the wrong submission earns 7 of 7: not partial" in text
+    assert "stopped with an error" in text
+
+
+def test_points_table_has_a_row_per_lesson_and_totals():
+    graded = [_graded("reference", 7, {}), _graded("blank", 0, {}), _graded("wrong", 4.5, {})]
+    table = course_tool.points_table(graded)
+    assert "| 01_x | 7 | 7 | 0 | 4.5 |" in table and "| **all** | **7** | **7** | **0** | **4.5** |" in table
+
+
+def test_a_wrong_answer_for_a_cell_that_is_not_a_solution_cell_is_refused():
+    source = nbformat.v4.new_notebook(cells=_exercise())
+    with pytest.raises(course_tool.CourseError, match="'ex9_answer', which is not a solution cell"):
+        course_tool.wrong_submission(source, source, "ex9_answer", "x = 1")
+
+
+def test_an_unknown_lesson_is_refused_with_the_known_ones():
+    with pytest.raises(course_tool.CourseError, match="no lesson '42_nothing': the lessons are 00_course_index, "):
+        course_tool.lessons_with_exercises(["42_nothing"])
 
 
 if __name__ == "__main__":  # a quick report while converting lessons: python tests/test_nbgrader.py
