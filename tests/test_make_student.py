@@ -64,7 +64,7 @@ def test_a_cell_without_solutions_is_unchanged():
     [
         ("    ### BEGIN SOLUTION\n    x = 1\n", "line 1: BEGIN SOLUTION is never closed"),
         ("x = 1\n### END SOLUTION\n", "line 2: END SOLUTION without a BEGIN"),
-        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "line 2: BEGIN SOLUTION inside the solution opened on line 1"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "line 2: BEGIN SOLUTION inside the region opened on line 1"),
     ],
 )
 def test_unmatched_markers_are_errors_that_say_where(source, message):

@@ -39,6 +39,31 @@ class MarkerError(ValueError):
     """A solution region that does not open and close properly."""
 
 
+def _replace_regions(source: str, begin: re.Pattern, end: re.Pattern, what: str, stub: tuple[str, ...]) -> tuple[str, int]:
+    """The source with each region from a `begin` line to an `end` line (both included) replaced by the
+    `stub` lines at the indentation of the begin line; and how many regions there were. `what` names the
+    region in errors ("SOLUTION", "HIDDEN TESTS")."""
+    out: list[str] = []
+    regions, opened_at = 0, None
+    for number, line in enumerate(source.splitlines(keepends=True), 1):
+        opening = begin.match(line)
+        if opening:
+            if opened_at is not None:
+                raise MarkerError(f"line {number}: BEGIN {what} inside the region opened on line {opened_at}")
+            opened_at = number
+            indent = re.match(r"\s*", line).group(0)
+            out += [f"{indent}{text}\n" for text in stub]
+        elif end.match(line):
+            if opened_at is None:
+                raise MarkerError(f"line {number}: END {what} without a BEGIN {what} before it")
+            opened_at, regions = None, regions + 1
+        elif opened_at is None:
+            out.append(line)
+    if opened_at is not None:
+        raise MarkerError(f"line {opened_at}: BEGIN {what} is never closed by an END {what}")
+    return "".join(out), regions
+
+
 def strip_solutions(source: str) -> tuple[str, int]:
     """The source with each solution region replaced by nbgrader's stub, and how many there were.
 
@@ -49,24 +74,7 @@ def strip_solutions(source: str) -> tuple[str, int]:
         raise NotImplementedError()
     <BLANKLINE>
     """
-    out: list[str] = []
-    regions, opened_at = 0, None
-    for number, line in enumerate(source.splitlines(keepends=True), 1):
-        begin = BEGIN.match(line)
-        if begin:
-            if opened_at is not None:
-                raise MarkerError(f"line {number}: BEGIN SOLUTION inside the solution opened on line {opened_at}")
-            opened_at = number
-            out += [f"{begin.group(1)}{stub}\n" for stub in STUB]
-        elif END.match(line):
-            if opened_at is None:
-                raise MarkerError(f"line {number}: END SOLUTION without a BEGIN SOLUTION before it")
-            opened_at, regions = None, regions + 1
-        elif opened_at is None:
-            out.append(line)
-    if opened_at is not None:
-        raise MarkerError(f"line {opened_at}: BEGIN SOLUTION is never closed by an END SOLUTION")
-    return "".join(out), regions
+    return _replace_regions(source, BEGIN, END, "SOLUTION", STUB)
 
 
 def strip_hidden_tests(source: str) -> tuple[str, int]:
@@ -76,22 +84,7 @@ def strip_hidden_tests(source: str) -> tuple[str, int]:
     ex1 = check(f)
     ex1.points(2)
     """
-    out: list[str] = []
-    regions, opened_at = 0, None
-    for number, line in enumerate(source.splitlines(keepends=True), 1):
-        if BEGIN_HIDDEN.match(line):
-            if opened_at is not None:
-                raise MarkerError(f"line {number}: BEGIN HIDDEN TESTS inside the region opened on line {opened_at}")
-            opened_at = number
-        elif END_HIDDEN.match(line):
-            if opened_at is None:
-                raise MarkerError(f"line {number}: END HIDDEN TESTS without a BEGIN HIDDEN TESTS before it")
-            opened_at, regions = None, regions + 1
-        elif opened_at is None:
-            out.append(line)
-    if opened_at is not None:
-        raise MarkerError(f"line {opened_at}: BEGIN HIDDEN TESTS is never closed by an END HIDDEN TESTS")
-    return "".join(out), regions
+    return _replace_regions(source, BEGIN_HIDDEN, END_HIDDEN, "HIDDEN TESTS", ())
 
 
 def student_version(notebook):
