@@ -3,6 +3,7 @@
     .venv/bin/python tools/nbgrader_course.py release              # make assignment: course/release/NN_slug/NN_slug.ipynb
     .venv/bin/python tools/nbgrader_course.py grade                # autograde course/submitted/*/*, print the points
     .venv/bin/python tools/nbgrader_course.py selftest --course /tmp/c [01_stack_machines ...]
+    .venv/bin/python tools/nbgrader_course.py points               # the exercises and their points (INSTRUCTORS.md)
 
 Every lesson with exercises is one assignment, named like its notebook (`01_stack_machines`). The course
 directory (`course/` by default, not part of the repository) is laid out as nbgrader expects:
@@ -32,6 +33,7 @@ import argparse
 import copy
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -324,17 +326,48 @@ def selftest(course: Path, lessons: list[Path], jobs: int = 1, progress=print) -
     return graded, problems_of(graded, expected), points_table(graded)
 
 
+HEADING = re.compile(r"^### Exercise (\d+)\s*[—-]\s*(.*?)\s*\((\d+) points?\)\s*$", re.M)
+
+
+def exercises_table(lessons: list[Path]) -> str:
+    """Every exercise of the lessons with its points and whether the grader runs hidden cases, as the
+    Markdown table INSTRUCTORS.md shows (tests/test_nbgrader.py checks that it is up to date)."""
+    import nbformat
+
+    rows = ["| lesson | exercise | points | hidden cases |", "|---|---|---:|:---:|"]
+    total = 0
+    for lesson in lessons:
+        cells = nbformat.read(lesson, as_version=4).cells
+        titles = {f"ex{n}": (title, int(p)) for c in cells if c.cell_type == "markdown"
+                  for n, title, p in HEADING.findall(c.source)}
+        graded = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
+        subtotal = 0
+        for cell in graded:
+            meta = cell.metadata["nbgrader"]
+            key = meta["grade_id"].removesuffix("_check")
+            title, _ = titles.get(key, ("?", 0))
+            hidden = "yes" if "### BEGIN HIDDEN TESTS" in cell.source else "—"
+            rows.append(f"| {lesson.stem} | {key[2:]}. {title} | {meta['points']:g} | {hidden} |")
+            subtotal += meta["points"]
+        rows.append(f"| **{lesson.stem}** | **all** | **{subtotal:g}** | |")
+        total += subtotal
+    rows.append(f"| **course** | **all** | **{total:g}** | |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["release", "grade", "selftest"])
+    parser.add_argument("command", choices=["release", "grade", "selftest", "points"])
     parser.add_argument("lessons", nargs="*", help="lesson names such as 01_stack_machines (default: all with exercises)")
     parser.add_argument("--course", type=Path, default=ROOT / "course", help="the course directory (default: course/)")
     parser.add_argument("--jobs", type=int, default=1, help="selftest: lessons graded side by side")
     args = parser.parse_intermixed_args(argv)
     try:
         lessons = lessons_with_exercises(args.lessons)
-        if args.command == "release":
+        if args.command == "points":
+            print(exercises_table(lessons))
+        elif args.command == "release":
             for path in release(args.course, lessons, log=args.course / "nbgrader.log"):
                 print(f"released {path.relative_to(args.course)}")
             print(f"students get {args.course / 'release'}/NN_slug/NN_slug.ipynb; nbgrader's output is in {args.course / 'nbgrader.log'}")
