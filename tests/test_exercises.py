@@ -1,5 +1,7 @@
 """Exercise self-checks (npi_lib/exercises.py): they explain mistakes and never stop "Run all"."""
 
+import pytest
+
 from npi_lib.exercises import check_forth_word, check_function, check_value
 
 
@@ -954,3 +956,50 @@ def test_lesson09_check_counterexample_accepts_a_large_input_that_meets_a_failur
 
     bad = check_counterexample("ex", lambda: "a graph", model, toposort.TASK, "recursive", failures, size, 10)
     assert not bad.passed and not bad.fallback and "not a valid input" in capsys.readouterr().out
+
+
+# -- points: what a graded cell shows nbgrader ----------------------------------------------------------
+
+def test_hidden_checks_add_up_and_the_first_failing_part_decides_what_to_use(capsys):
+    from npi_lib.exercises import check_function
+
+    def student(x):
+        return 2 * x if x < 10 else 0  # right on the visible cases only
+
+    visible = check_function("Exercise 1", student, lambda x: 2 * x, [(1,), (2,)])
+    hidden = check_function("Exercise 1 (more cases)", student, lambda x: 2 * x, [(3,), (50,)])
+    combined = visible + hidden
+    assert visible and not hidden and not combined
+    assert combined.use(50) == 100 and visible.use(50) == 0  # the reference once a part failed
+    assert combined.checks == (visible, hidden) and (combined + visible).checks == (visible, hidden, visible)
+    points = combined.points(3)
+    assert repr(points) == "1.5" and float(points) == 1.5
+    assert points._repr_markdown_() == "**Exercise 1: 1.5 of 3 points** (1 of 2 checks passed)"
+
+
+def test_an_exercise_not_attempted_earns_nothing_and_says_so(capsys):
+    from npi_lib.exercises import check_function
+
+    def student(x):
+        raise NotImplementedError()
+
+    result = check_function("Exercise 2", student, abs, [(1,)]) + check_function("Exercise 2 (more cases)", student, abs, [(2,)])
+    points = result.points(1)
+    assert repr(points) == "0"
+    assert points._repr_markdown_() == "**Exercise 2: 0 of 1 point** (not attempted yet)"
+
+
+@pytest.mark.parametrize("possible", [0, -1, "2", None])
+def test_points_possible_must_be_a_positive_number(possible):
+    from npi_lib.errors import NpiLibError
+    from npi_lib.exercises import check_value
+
+    with pytest.raises(NpiLibError, match=r"Exercise 3: points\(.*\): the points possible must be a number above 0"):
+        check_value("Exercise 3", lambda: 1, 1).points(possible)
+
+
+def test_a_result_does_not_add_to_something_else():
+    from npi_lib.exercises import check_value
+
+    with pytest.raises(TypeError):
+        check_value("Exercise 4", lambda: 1, 1) + 1
