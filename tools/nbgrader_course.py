@@ -1,7 +1,7 @@
 """The lessons as nbgrader assignments: release them, grade submissions, and prove the grading works.
 
     .venv/bin/python tools/nbgrader_course.py release              # make assignment: course/release/NN_slug/NN_slug.ipynb
-    .venv/bin/python tools/nbgrader_course.py grade                # autograde course/submitted/*/*, print the points
+    .venv/bin/python tools/nbgrader_course.py grade                # autograde course/submitted/*/*, print each student's points
     .venv/bin/python tools/nbgrader_course.py selftest --course /tmp/c [01_stack_machines ...]
     .venv/bin/python tools/nbgrader_course.py points               # the exercises and their points (INSTRUCTORS.md)
 
@@ -306,6 +306,23 @@ def points_table(graded: list[Graded]) -> str:
     return "\n".join(rows)
 
 
+def grades_table(graded: list[Graded]) -> str:
+    """The points of every student who handed work in, one row per student and one column per lesson (with
+    the points possible), as a Markdown table: what `grade` prints. A lesson a student did not hand in is —."""
+    lessons = sorted({g.lesson for g in graded})
+    students = sorted({g.student for g in graded})
+    by_key = {(g.lesson, g.student): g for g in graded}
+    possible = {lesson: next(g.max_score for g in graded if g.lesson == lesson) for lesson in lessons}
+    rows = ["| student | " + " | ".join(f"{lesson} ({possible[lesson]:g})" for lesson in lessons)
+            + f" | total ({sum(possible.values()):g}) |",
+            "|---|" + "---:|" * (len(lessons) + 1)]
+    for student in students:
+        cells = [by_key.get((lesson, student)) for lesson in lessons]
+        total = sum(c.score for c in cells if c is not None)
+        rows.append(f"| {student} | " + " | ".join("—" if c is None else f"{c.score:g}" for c in cells) + f" | {total:g} |")
+    return "\n".join(rows)
+
+
 def selftest(course: Path, lessons: list[Path], jobs: int = 1, progress=print) -> tuple[list[Graded], list[str], str]:
     """Release, submit, grade; (what was graded, what does not hold, the points table)."""
     if course.exists() and any(course.iterdir()):
@@ -376,7 +393,11 @@ def main(argv: list[str] | None = None) -> int:
                 raise CourseError(f"nothing to grade: put submissions in {args.course}/submitted/STUDENT/NN_slug/NN_slug.ipynb")
             submitted = [p for p in lessons if any((s / p.stem).is_dir() for s in (args.course / "submitted").iterdir())]
             autograde(args.course, submitted, log=args.course / "nbgrader.log")
-            print(points_table(results(args.course, submitted)))
+            graded = results(args.course, submitted)
+            print(grades_table(graded))
+            for g in graded:
+                for error in g.errors:
+                    print(f"note: {g.student}'s {g.lesson} ran into an error, {error}")
         else:
             graded, problems, table = selftest(args.course, lessons, jobs=args.jobs)
             print(table)
