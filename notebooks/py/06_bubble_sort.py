@@ -145,7 +145,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ### Exercise 1 — the recursive LSHIFT
+# ### Exercise 1 — the recursive LSHIFT (3 points)
 #
 # In the fully recursive formulation, `LSHIFT` does the looping itself: if both pointers stand on the start
 # token, it returns with `NOP ⏎`; otherwise it moves i1 and i2 one cell left and calls itself, as a tail
@@ -154,7 +154,7 @@ plt.show()
 # `bubblesort.I2` and the direction `bubblesort.LEFT`. The check runs your `LSHIFT` on rows after a pass
 # and at the start, and compares its trace with the library's step by step.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex1_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def LSHIFT(t, env):
     ### BEGIN SOLUTION
     q1, q2, _ = env.observe()
@@ -166,7 +166,7 @@ def LSHIFT(t, env):
     ### END SOLUTION
 
 
-# %%
+# %% nbgrader={"grade": true, "grade_id": "ex1_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 def after_one_pass(values):
     env = bubblesort.BubbleArray(values)
     Tracer(env).run(bubblesort.BUBBLE_recursive)
@@ -176,6 +176,23 @@ def after_one_pass(values):
 cases = [(f"{v} after a pass", lambda v=v: after_one_pass(v)) for v in [(3, 1, 2), (7,), (9, 5, 8, 1, 0, 4)]]
 cases.append(("(3, 1, 2) at the start", lambda: bubblesort.BubbleArray((3, 1, 2))))
 ex1 = check_program("Exercise 1", LSHIFT, bubblesort.LSHIFT_recursive, cases, bubblesort.describe)
+### BEGIN HIDDEN TESTS
+def after_passes(values, passes):
+    env = bubblesort.BubbleArray(values)
+    for k in range(passes):
+        if k:
+            Tracer(env).run(bubblesort.RESET_recursive)
+        Tracer(env).run(bubblesort.BUBBLE_recursive)
+    return env
+
+
+more_rows = [((1, 1), 1), ((4, 4, 2, 2), 1), ((2, 7, 7, 1, 5), 2), ((5, 5, 5), 2), ((0, 9), 1),
+             ((8, 3, 6, 0, 9, 2, 5, 1, 7, 4, 6, 3), 3)]
+ex1 += check_program("Exercise 1 (more cases)", LSHIFT, bubblesort.LSHIFT_recursive,
+                     [(f"{v} after {k} pass{'es' * (k > 1)}", lambda v=v, k=k: after_passes(v, k)) for v, k in more_rows],
+                     bubblesort.describe)
+### END HIDDEN TESTS
+ex1.points(3)
 
 # %% [markdown]
 # The program the check accepted (or the reference, if you skipped the exercise), walking (3, 1, 2) back
@@ -193,19 +210,20 @@ plt.show()
 # In the loop formulation the `BUBBLESORT` frame makes a `BUBBLE` and a `RESET` call per pass, N − 1 passes,
 # and a final `NOP ⏎`: 2N − 1 steps.
 #
-# ### Exercise 2 — the partial formulation's longest frame
+# ### Exercise 2 — the partial formulation's longest frame (2 points)
 #
 # In the partially recursive formulation `BUBBLESORT` is recursive (at most 3 steps), but `BUBBLE` and
 # `RESET` are still loops. How many steps has the longest frame of an array of n ≥ 2 values? Complete
 # `partial_longest_frame(n)`; the check measures the traces for n = 2 to 10.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex2_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def partial_longest_frame(n):
     ### BEGIN SOLUTION
     return n + 2  # BUBBLE: PTR, n BSTEPs, NOP ⏎; RESET: n + 1 LSHIFTs, PTR(i3) ⏎
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex2_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def measured(n):
     return longest_frame(bubblesort.reference(bubblesort.random_problem(n, random.Random(n)), "partial"))
 
@@ -219,6 +237,11 @@ partial_mistakes = [
 ]
 ex2 = check_function("Exercise 2", partial_longest_frame, measured, [(n,) for n in range(2, 11)],
                      hint=off_by_hint(partial_mistakes))
+### BEGIN HIDDEN TESTS
+ex2 += check_function("Exercise 2 (more cases)", partial_longest_frame, measured, [(n,) for n in (11, 15, 24, 40)],
+                      hint=off_by_hint(partial_mistakes))
+### END HIDDEN TESTS
+ex2.points(2)
 
 # %% [markdown]
 # One random array per length, and the longest frame of each formulation:
@@ -378,14 +401,14 @@ print("partial model, 20 arrays of length 3:", dict(Counter((first_wrong_frame(r
 # start token counts as smaller than every value and the end token as larger, so the first bit is defined
 # everywhere.
 #
-# ### Exercise 3 — the four bits, on words
+# ### Exercise 3 — the four bits, on words (2 points)
 #
 # Write `compare_observation(values, i1, i2, i3)`: the four bits for the row `# values #` with the pointers
 # on cells i1, i2, i3 (cell 0 is the start token, cell len(values) + 1 the end token; Q[k] is
 # `values[k - 1]`). The values may be numbers or strings. The check compares with the library's
 # environment on a row of words.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex3_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def compare_observation(values, i1, i2, i3):
     ### BEGIN SOLUTION
     n = len(values)
@@ -397,28 +420,41 @@ def compare_observation(values, i1, i2, i3):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex3_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 words = ["pear", "fig", "apple", "fig"]
 positions = [(0, 0, 1), (0, 1, 1), (1, 2, 1), (2, 3, 2), (3, 4, 3), (4, 5, 4), (5, 5, 4), (3, 2, 2)]
 ex3 = check_function("Exercise 3", compare_observation, partial(compare_observation_reference, task_compare),
                      [(words, *p) for p in positions])
+### BEGIN HIDDEN TESTS
+more_rows = [([3, 1, 2], [(0, 0, 1), (1, 2, 3), (3, 4, 2), (4, 4, 3), (2, 0, 1), (4, 1, 2)]),
+             ([2.5, -1.0, 2.5], [(0, 1, 1), (1, 3, 2), (3, 1, 3), (2, 4, 1), (4, 0, 2)]),
+             (["b", "b", "a"], [(1, 2, 1), (2, 3, 2), (3, 1, 3), (0, 4, 3)]),
+             ([7], [(0, 0, 1), (0, 1, 1), (1, 2, 1), (2, 2, 1), (2, 1, 1)])]
+ex3 += check_function("Exercise 3 (more cases)", compare_observation,
+                      partial(compare_observation_reference, task_compare),
+                      [(values, *p) for values, positions in more_rows for p in positions])
+### END HIDDEN TESTS
+ex3.points(2)
 
 # %% [markdown]
-# ### Exercise 4 — what COMPSWAP can see
+# ### Exercise 4 — what COMPSWAP can see (2 points)
 #
 # Under the digit encoder `COMPSWAP` can start at 110 different observations (section 4). Under the
 # comparison-bit encoder, at which observations can it start, over all arrays of any length and any
 # values? Return them as a set of 4-tuples. Think about where i1 and i2 can stand when `BSTEP` calls
 # `COMPSWAP`, and what i3 can be during a pass.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex4_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def compswap_observations():
     ### BEGIN SOLUTION
     return {(1, 0, 1, 0), (1, 1, 1, 0), (0, 1, 1, 0)}  # start token vs Q[1]; two values in order; out of order
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex4_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # the check enumerates every order of up to 4 values, ties included, in every formulation
 ex4 = check_compswap_observations("Exercise 4", compswap_observations, task_compare)
+ex4.points(2)
 
 # %% [markdown]
 # Three, for every array there is. That is why this encoder sorts **any values that can be compared**:

@@ -123,14 +123,14 @@ print(deepest.state)
 # vertex yet), and whether the stack is empty (1) or not (0). Never which vertex is active, never a
 # position in a row.
 #
-# ### Exercise 1 — the encoder's input
+# ### Exercise 1 — the encoder's input (2 points)
 #
 # Complete `observation(state)`: the three numbers from a snapshot `state`, a `toposort.DagState`. Its
 # fields: `colors` (one colour per vertex), `next_child` (per vertex, the id of its next child, None when none
 # is left), `p_start`, `p_stack`, and `v_active` (None before any vertex is active); vertex ids are 0-based
 # here. The check compares your function with the environment on every state of three searches.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex1_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def observation(state):
     ### BEGIN SOLUTION
     n = len(state.colors)
@@ -140,6 +140,7 @@ def observation(state):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex1_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def observation_hint(args, got, expected):
     state = args[0]
     if not isinstance(got, tuple) or len(got) != 3:
@@ -158,6 +159,14 @@ examples = [toposort.STARVED, toposort.Graph(4, ((1, 2), (1, 4), (4, 2), (4, 3))
 observed = recorded_observations([toposort.reference(g) for g in examples])  # state -> what was observed in it
 ex1 = check_function("Exercise 1", observation, observed.__getitem__, [(state,) for state in observed],
                      hint=observation_hint)
+### BEGIN HIDDEN TESTS
+more_graphs = [toposort.Graph(1), toposort.Graph(6, ((1, 2), (2, 3), (3, 4), (4, 5), (5, 6))), toposort.COVERING,
+               toposort.Graph(4, ((1, 4), (2, 4), (3, 4))), toposort.random_problem(12, random.Random(12))]
+more_observed = recorded_observations([toposort.reference(g) for g in more_graphs])
+ex1 += check_function("Exercise 1 (more cases)", observation, more_observed.__getitem__,
+                      [(state,) for state in more_observed], hint=observation_hint)
+### END HIDDEN TESTS
+ex1.points(2)
 
 # %% [markdown]
 # ## 2. Two reference programs, one sequence of primitives
@@ -244,18 +253,19 @@ for n in (5, 50, 300):
 # which child comes first), but only through that order. Two graphs whose searches take the same shape
 # have the *same* trace, step for step, whatever their names.
 #
-# ### Exercise 2 — renaming the vertices
+# ### Exercise 2 — renaming the vertices (2 points)
 #
 # Complete `relabel(graph, new_ids)`: the same graph with vertex v renamed `new_ids[v - 1]` (a
 # `toposort.Graph`; its `edges` are sorted (u, v) pairs).
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex2_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def relabel(graph, new_ids):
     ### BEGIN SOLUTION
     return toposort.Graph(graph.n, tuple(sorted((new_ids[u - 1], new_ids[v - 1]) for u, v in graph.edges)))
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex2_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def relabel_hint(args, got, expected):
     graph, new_ids = args
     inverse = [new_ids.index(v) + 1 for v in range(1, graph.n + 1)]
@@ -270,6 +280,15 @@ rng = random.Random(0)
 cases = [(toposort.random_problem(n, rng), rng.sample(range(1, n + 1), n)) for n in (3, 5, 5, 8)]
 ex2 = check_function("Exercise 2", relabel, partial(relabel_reference, task),
                      [(toposort.STARVED, [3, 1, 2, 5, 4])] + cases, hint=relabel_hint)
+### BEGIN HIDDEN TESTS
+more_rng = random.Random(7)
+more_cases = [(toposort.Graph(1), [1]), (toposort.Graph(4), [4, 3, 2, 1]), (toposort.STARVED, [1, 2, 3, 4, 5]),
+              (toposort.Graph(4, ((1, 2), (2, 3), (3, 4))), [2, 4, 1, 3])]
+more_cases += [(toposort.random_problem(n, more_rng), more_rng.sample(range(1, n + 1), n)) for n in (10, 15)]
+ex2 += check_function("Exercise 2 (more cases)", relabel, partial(relabel_reference, task), more_cases,
+                      hint=relabel_hint)
+### END HIDDEN TESTS
+ex2.points(2)
 
 # %% [markdown]
 # All 120 renamings of the paper's graph, grouped by their trace (every step: nesting, program, arguments,
@@ -342,12 +361,12 @@ print("possible pairs:", len(toposort.all_frame_inputs()), "· shown by the one 
       toposort.coverage(toposort.training_set("starved")))
 
 # %% [markdown]
-# ### Exercise 3 — what the one graph never shows
+# ### Exercise 3 — what the one graph never shows (2 points)
 #
 # Complete `missing_pairs(graphs, formulation)`: the set of pairs of `toposort.all_frame_inputs(formulation)`
 # that the reference traces of `graphs` never show. `toposort.frame_inputs(trace)` gives a trace's pairs.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex3_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def missing_pairs(graphs, formulation="recursive"):
     ### BEGIN SOLUTION
     traces = [toposort.reference(g, formulation, record_states=False) for g in graphs]
@@ -355,6 +374,7 @@ def missing_pairs(graphs, formulation="recursive"):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex3_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def missing_hint(args, got, expected):
     if not isinstance(got, (set, frozenset)):
         return "Return a set of (frame program, observation) pairs."
@@ -368,6 +388,15 @@ missing_reference = partial(missing_pairs_reference, task, toposort.frame_inputs
 ex3 = check_function("Exercise 3", missing_pairs, missing_reference,
                      [([toposort.STARVED],), ([toposort.STARVED], "non-recursive"), (toposort.training_set("paper"),),
                       ([toposort.Graph(1), toposort.Graph(3, ((1, 2),))],)], hint=missing_hint)
+### BEGIN HIDDEN TESTS
+ex3 += check_function("Exercise 3 (more cases)", missing_pairs, missing_reference,
+                      [([],), ([toposort.COVERING],), ([toposort.STARVED, toposort.COVERING],),
+                       ([toposort.COVERING], "non-recursive"), (toposort.training_set("3"),),
+                       (toposort.training_set("3"), "non-recursive")], hint=missing_hint)
+### END HIDDEN TESTS
+ex3.points(2)
+
+# %%
 never_shown = ex3.use([toposort.STARVED])
 for program, obs in sorted(never_shown):
     print(f"  {program} sees {obs}  (p_start {toposort.COLOR_NAMES[obs[0]]}, next child "
@@ -449,20 +478,22 @@ toposort.draw_moments(explore_graph, [before, wrong_step.state],
 plt.show()
 
 # %% [markdown]
-# ### Exercise 4 — a graph that shows the rest
+# ### Exercise 4 — a graph that shows the rest (2 points)
 #
 # Give one graph that, added to the paper's graph, shows all 34 pairs. Return it as
 # `{"n": N, "edges": [[u, v], ...]}` (vertices 1..N) or as a `toposort.Graph`. The check runs the reference
 # on both graphs and says which pairs are still missing. Try to make it small.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex4_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_covering_graph():
     ### BEGIN SOLUTION
     return {"n": 3, "edges": [[2, 3], [3, 1]]}  # 1 starts a search with no child; 2 → 3 → 1, and 1 is black
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex4_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 ex4 = check_covering_graph("Exercise 4", my_covering_graph, [toposort.STARVED], task, ex3.use)
+ex4.points(2)
 
 # %% [markdown]
 # The recursive model trained on the paper's graph and yours (seed 0; `ex4.use()` is your graph, or the

@@ -104,14 +104,14 @@ print(inspect.getsource(quicksort.COMPSWAP))
 # Every decision reads `env.observe()`, the four bits the encoder will see (section 2): bit 0 is
 # A[p_j] ≤ A[p_hi], bit 1 is p_j = p_hi.
 #
-# ### Exercise 1 — partition by hand
+# ### Exercise 1 — partition by hand (3 points)
 #
 # Write `partition(array)`: Lomuto's partition of the whole array (lo = 0, hi = n − 1) in plain Python.
 # Return the array after it, as a tuple, and the index where the pivot value ended. The check compares
 # with what the root `QUICKSORT` frame's `PARTITION` leaves in the environment, on arrays with repeated
 # digits, sorted ones and reversed ones.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex1_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def partition(array):
     ### BEGIN SOLUTION
     a, hi = list(array), len(array) - 1
@@ -125,6 +125,7 @@ def partition(array):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex1_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 def partition_hint(args, got, expected):
     if not isinstance(got, tuple) or len(got) != 2 or not isinstance(got[0], tuple):
         return "Return a pair: (the array after the partition, as a tuple; the pivot's index)."
@@ -139,6 +140,14 @@ def partition_hint(args, got, expected):
 partition_cases = [((3, 1, 2),), ((2, 5, 1, 4, 3),), ((1, 4, 1, 3, 1),), ((0, 1, 2, 3),), ((9, 7, 5, 3),),
                    ((5, 5, 5),), (quicksort.VERIFICATION_ARRAY,)]
 ex1 = check_function("Exercise 1", partition, partial(partition_reference, task), partition_cases, hint=partition_hint)
+### BEGIN HIDDEN TESTS
+more_rng = random.Random(1)
+more_partitions = [((1, 0),), ((0, 1),), ((4, 4),), ((4, 5, 6, 7, 0),), ((0, 1, 2, 3, 9),), ((6, 2, 8, 6, 1, 6),),
+                   ((9, 0, 9, 0, 9, 0),)] + [(task.random_problem(n, more_rng),) for n in (12, 20)]
+ex1 += check_function("Exercise 1 (more cases)", partition, partial(partition_reference, task), more_partitions,
+                      hint=partition_hint)
+### END HIDDEN TESTS
+ex1.points(3)
 
 # %% [markdown]
 # ## 2. The environment: an array and two stacks
@@ -223,13 +232,13 @@ plt.show()
 # `ADD ⏎`, and a frame waiting on a call that carried ⏎ never makes another step; when the innermost
 # frame returns, the whole chain returns at once.
 #
-# ### Exercise 2 — tail calls or not
+# ### Exercise 2 — tail calls or not (2 points)
 #
 # Write `self_calls(trace)`: among the calls a program makes **to itself** in the trace, count the tail
 # calls (the call step carries the return flag) and the others. Return `(tail, other)`. Use `frames(trace)`:
 # each frame has a `program` and `steps`, each step a `next_program` and a `ret`.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex2_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def self_calls(trace):
     ### BEGIN SOLUTION
     calls = [s.ret for f in frames(trace) for s in f.steps if s.next_program == f.program]
@@ -237,6 +246,7 @@ def self_calls(trace):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex2_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 recursive_traces = {
     "addition 96 + 125": addition.reference((96, 125), "recursive"),
     "bubble sort [3, 1, 2]": bubblesort.reference([3, 1, 2], "recursive"),
@@ -255,6 +265,18 @@ def self_calls_hint(args, got, expected):
 
 ex2 = check_function("Exercise 2", self_calls, self_calls_reference, [(t,) for t in recursive_traces.values()],
                      hint=self_calls_hint)
+### BEGIN HIDDEN TESTS
+from npi_lib import toposort
+
+more_traces = [addition.reference((96, 125), "non-recursive"), bubblesort.reference((5, 4, 3, 2, 1), "partial"),
+               toposort.reference(toposort.STARVED, "recursive"), quicksort.reference((9, 7, 5, 3, 1, 0, 2, 4), "recursive"),
+               quicksort.reference((3, 1, 2), "non-recursive")]
+ex2 += check_function("Exercise 2 (more cases)", self_calls, self_calls_reference, [(t,) for t in more_traces],
+                      hint=self_calls_hint)
+### END HIDDEN TESTS
+ex2.points(2)
+
+# %%
 for name, trace in recursive_traces.items():
     tail, other = ex2.use(trace)
     print(f"{name:<26} calls of a program to itself: {tail:>3} tail calls, {other:>3} that wait")
@@ -266,20 +288,21 @@ for name, trace in recursive_traces.items():
 # Every waiting frame keeps its LSTM state on the NPI's call stack: with the course's network, 2 layers ×
 # (h, c) × 64 units, 256 numbers. How many can there be at once?
 #
-# ### Exercise 3 — how deep?
+# ### Exercise 3 — how deep? (2 points)
 #
 # The array is already sorted: 0, 1, ..., n − 1. What is the largest number of `QUICKSORT` frames on the
 # call stack at the same moment, while the recursive reference sorts it? Work it out on paper (what does
 # the partition of a sorted range leave on each side?) and write `sorted_nesting(n)`. The check counts the
 # frames in the traces for n = 1 to 10.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex3_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sorted_nesting(n):
     ### BEGIN SOLUTION
     return n  # the pivot A[hi] is the largest: the left part is lo..hi-1, down to a range of one element
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex3_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 nesting_mistakes = [
     (lambda n: n - 1, "the frame of the last range, a single element, is on the stack too: it returns with "
                       "NOP ⏎, but it is a QUICKSORT frame."),
@@ -291,6 +314,7 @@ nesting_mistakes = [
 ]
 ex3 = check_function("Exercise 3", sorted_nesting, partial(sorted_nesting_reference, task), [(n,) for n in range(1, 11)],
                      hint=off_by_hint(nesting_mistakes))
+ex3.points(2)
 
 # %% [markdown]
 # So the waiting `QUICKSORT` frames pile up with the array, one per element for a sorted array. Waiting
@@ -348,14 +372,14 @@ plt.show()
 # (0, 0, 0, 0) instead: the top range after the pushes depends on the array. Either way, the observation
 # does not say where the frame is.)
 #
-# ### Exercise 4 — decisions only the state can make
+# ### Exercise 4 — decisions only the state can make (3 points)
 #
 # Write `state_only_steps(frame)`: the indices (from 0) of the frame's steps whose observation the frame
 # already met at an earlier step where it decided something else (program, arguments or return flag). For
 # these steps, a network without memory would be stuck. The check runs it on the 25 distinct frames of the
 # recursive formulation (section 5).
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex4_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def state_only_steps(frame):
     ### BEGIN SOLUTION
     def decision(s):
@@ -366,6 +390,7 @@ def state_only_steps(frame):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex4_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 V_frames = collect_frames([quicksort.reference(quicksort.VERIFICATION_ARRAY, "recursive", record_states=False)])
 
 
@@ -379,6 +404,24 @@ def state_only_hint(args, got, expected):
 
 ex4 = check_function("Exercise 4", state_only_steps, state_only_steps_reference, [(f,) for f, _ in V_frames],
                      hint=state_only_hint)
+### BEGIN HIDDEN TESTS
+from npi_lib import toposort
+
+more_rng = random.Random(4)
+more_frames = collect_frames([  # longer frames: the loop formulations, other tasks
+    quicksort.reference(task.random_problem(8, more_rng), "non-recursive", record_states=False),
+    quicksort.reference((4, 1, 3, 1, 2), "non-recursive", record_states=False),
+    quicksort.reference(task.random_problem(12, more_rng), "recursive", record_states=False),
+    bubblesort.reference((3, 1, 2), "non-recursive", record_states=False),
+    addition.reference((96, 125), "non-recursive", record_states=False),
+    toposort.reference(toposort.STARVED, "non-recursive", record_states=False),
+    toposort.reference(toposort.STARVED, "recursive", record_states=False)])
+ex4 += check_function("Exercise 4 (more cases)", state_only_steps, state_only_steps_reference,
+                      [(f,) for f, _ in more_frames], hint=state_only_hint)
+### END HIDDEN TESTS
+ex4.points(3)
+
+# %%
 print("the root frame of section 3: steps", ex4.use(root_frame), "(from 0) need the state")
 need = Counter(f.program for f, _ in V_frames if ex4.use(f))
 print("frames of V with a decision that only the state can make:", dict(need), "of", len(V_frames))

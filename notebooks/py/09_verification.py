@@ -105,19 +105,20 @@ print("tasks with a verification model:", TASKS)
 # The entry call has the greatest height, so the whole run is the reference run. Nothing in the argument
 # depends on how long the input is: a call of a 5,000-digit sum meets a sequence of V like any other.
 #
-# ### Exercise 1 — the heights of the calls
+# ### Exercise 1 — the heights of the calls (2 points)
 #
 # Write `height(call)`: the height of a call step of a trace (`step.is_call` tells a call from a
 # primitive; a call's steps are `step.children`). The check compares with the heights of every call in
 # four traces.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex1_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def height(call):
     ### BEGIN SOLUTION
     return max((1 + height(c) for c in call.children if c.is_call), default=0)
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex1_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 traces = {
     "addition 96 + 125": addition.reference((96, 125), "recursive"),
     "quicksort [3, 1, 2]": quicksort.reference([3, 1, 2], "recursive"),
@@ -131,6 +132,17 @@ height_mistakes = [
     (lambda call: call_height_reference(call) + 1, "a call that makes only primitives has height 0."),
 ]
 ex1 = check_function("Exercise 1", height, call_height_reference, calls, hint=off_by_hint(height_mistakes))
+### BEGIN HIDDEN TESTS
+from npi_lib import bubblesort
+
+more_traces = [bubblesort.reference((3, 1, 2), "recursive"), bubblesort.reference((3, 1, 2), "non-recursive"),
+               quicksort.reference((2, 5, 1, 4, 3), "recursive"), quicksort.reference((2, 5, 1, 4, 3), "non-recursive"),
+               toposort.reference(toposort.STARVED, "recursive"), addition.reference((9999, 1), "recursive")]
+more_calls = [(s,) for t in more_traces for _, s in t.walk() if s.is_call]
+ex1 += check_function("Exercise 1 (more cases)", height, call_height_reference, more_calls,
+                      hint=off_by_hint(height_mistakes))
+### END HIDDEN TESTS
+ex1.points(2)
 
 # %% [markdown]
 # The order of the induction on 96 + 125: each call with its height, the deepest calls (height 0) first
@@ -187,7 +199,7 @@ def left_of(cell, column):
 
 
 # %% [markdown]
-# ### Exercise 2 — the LSHIFT sequences of a column
+# ### Exercise 2 — the LSHIFT sequences of a column (3 points)
 #
 # Write `lshift_sequences(column)`: every `LSHIFT` step-input sequence that starts at `column`, the
 # observation (in1, in2, carry, out) after `ADD1` has written the column's output digit. Return a set of
@@ -195,7 +207,7 @@ def left_of(cell, column):
 # this column carried (`CARRY` wrote it there), BLANK otherwise. The check compares with the sequences
 # `verify.build` found, for six columns.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex2_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def lshift_sequences(column):
     ### BEGIN SOLUTION
     x, y, carry, out = column
@@ -205,6 +217,7 @@ def lshift_sequences(column):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex2_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 def lshift_hint(args, got, expected):
     if not isinstance(got, set):
         return "Return a set of tuples of 4 observations."
@@ -218,6 +231,16 @@ def lshift_hint(args, got, expected):
 columns = [(2, 3, B, 5), (8, 2, B, 0), (0, 0, B, 0), (0, 0, 1, 1), (B, 9, 1, 0), (B, B, 1, 1)]
 ex2 = check_function("Exercise 2", lshift_sequences, lambda c: sequences_starting_reference(V_add, "LSHIFT", c),
                      [(c,) for c in columns], hint=lshift_hint)
+### BEGIN HIDDEN TESTS
+more_columns = [(9, 9, 1, 9), (5, 5, B, 0), (0, 5, B, 5), (0, B, B, 0), (0, B, 1, 1), (B, 0, 1, 1), (7, B, 1, 8),
+                (9, B, 1, 0), (1, B, B, 1), (9, 0, 1, 0), (B, 9, B, 9), (4, 5, 1, 0)]
+ex2 += check_function("Exercise 2 (more cases)", lshift_sequences,
+                      lambda c: sequences_starting_reference(V_add, "LSHIFT", c), [(c,) for c in more_columns],
+                      hint=lshift_hint)
+### END HIDDEN TESTS
+ex2.points(3)
+
+# %%
 for c in columns:
     print(f"column {str(c):<16} {len(ex2.use(c)):>3} LSHIFT sequences")
 
@@ -417,7 +440,7 @@ print(report.format())
 # happens to return at once: the answer is right, the trace is not, and nothing vouches for that extra
 # step. The proof needs every decision right, not every answer.
 #
-# ### Exercise 3 — a counterexample of any size
+# ### Exercise 3 — a counterexample of any size (2 points)
 #
 # One failed sequence of V means failures at every size: any input whose reference run meets it. Write
 # `my_counterexample()`: a graph of **at least 10 vertices** (`toposort.Graph(n, edges)`, edges as
@@ -428,14 +451,17 @@ print(report.format())
 failed = report.result.failures
 
 
+# %% nbgrader={"grade": false, "grade_id": "ex3_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def my_counterexample():
     ### BEGIN SOLUTION
     return toposort.Graph(10, failed[0].witness.edges)  # the witness, with 7 vertices more and no new edge
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex3_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 ex3 = check_counterexample("Exercise 3", my_counterexample, covering.model, toposort.TASK, "recursive", failed,
                            size=lambda graph: graph.n, at_least=10)
+ex3.points(2)
 
 # %% [markdown]
 # ## 6. Counterexample-guided training
