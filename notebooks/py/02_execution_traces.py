@@ -126,13 +126,13 @@ text_view.go(3)  # the first CARRY: a call made by ADD1
 print(text_view.describe())
 
 # %% [markdown]
-# ### Exercise 1 — a trace by hand
+# ### Exercise 1 — a trace by hand (2 points)
 #
 # Write the non-recursive trace of **7 + 5** as the cells above print it: one step a line, indented two
 # spaces a level, the arguments spelled out (as in `WRITE(OUT, 9)` or `PTR(IN2, RIGHT)`). You may leave out
 # the ⏎ marks. Work it out on paper first: how many columns does `ADD1` visit?
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex1_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def trace_of_7_plus_5():
     ### BEGIN SOLUTION
     return """
@@ -160,9 +160,11 @@ ADD
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex1_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 ex1 = check_trace_text(
     "Exercise 1", trace_of_7_plus_5, addition.reference((7, 5), "non-recursive"), task.describe
 )
+ex1.points(2)
 
 # %% [markdown]
 # ## 3. Choices the papers leave open
@@ -199,18 +201,19 @@ for name, args in trace.primitives()[:5]:
 print("values per argument slot:", task.arg_sizes)
 
 # %% [markdown]
-# ### Exercise 2 — how many columns?
+# ### Exercise 2 — how many columns? (2 points)
 #
 # Without running anything, how many times does `ADD` call `ADD1` to add `a` and `b`? Complete
 # `add1_calls(a, b)`. (Think about 99 + 1, and about 0 + 0.)
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex2_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def add1_calls(a, b):
     ### BEGIN SOLUTION
     return len(str(a + b))  # one output digit per ADD1, the carry out included
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex2_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def add1_calls_in_trace(a, b):
     return sum(f.program == "ADD1" for f in frames(addition.reference((a, b), record_states=False)))
 
@@ -220,6 +223,16 @@ ex2 = check_function(
     [(7, 5), (3, 4), (96, 125), (0, 0), (99, 1), (12345, 678), (999, 1)],
     hint=lambda args, got, expected: "Add them on paper, column by column: which columns does ADD1 visit?",
 )
+### BEGIN HIDDEN TESTS
+ex2 += check_function(
+    "Exercise 2 (more cases)", add1_calls, add1_calls_in_trace,
+    [(0, 5), (5, 0), (1, 999), (50, 50), (999999999999999999, 0), (500000000000000000, 499999999999999999),
+     (10**20 - 1, 1)],
+    hint=lambda args, got, expected: "Addends of different lengths, and long ones: count the digits of the sum "
+    "exactly (a float such as log10 of an 18-digit number is rounded).",
+)
+### END HIDDEN TESTS
+ex2.points(2)
 
 # %% [markdown]
 # ## 4. The loop and the recursion, side by side
@@ -273,12 +286,12 @@ for f in add_frames:
 print("frames:", len(frames(recursive)), " longest:", longest_frame(recursive), "steps (LSHIFT)")
 
 # %% [markdown]
-# ### Exercise 3 — predict a frame's length
+# ### Exercise 3 — predict a frame's length (2 points)
 #
 # How many steps does the non-recursive `ADD` frame take to add two `n`-digit numbers? `carry_out` says
 # whether the top column carries (as in 99 + 99, and not in 10 + 10). Complete `add_frame_length`.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex3_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def add_frame_length(n, carry_out):
     ### BEGIN SOLUTION
     columns = n + (1 if carry_out else 0)
@@ -286,6 +299,7 @@ def add_frame_length(n, carry_out):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex3_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def add_frame_length_in_trace(n, carry_out):
     a = 10**n - 1 if carry_out else 10 ** (n - 1)  # 99..9 + 99..9 carries out, 10..0 + 10..0 does not
     return len(addition.reference((a, a), "non-recursive", record_states=False).root.children)
@@ -296,6 +310,14 @@ ex3 = check_function(
     [(n, c) for n in (1, 2, 3, 10, 100) for c in (False, True)],
     hint=lambda args, got, expected: "Count the steps per column, then the step that ends the frame.",
 )
+### BEGIN HIDDEN TESTS
+ex3 += check_function(
+    "Exercise 3 (more cases)", add_frame_length, add_frame_length_in_trace,
+    [(n, c) for n in (4, 5, 7, 25, 60) for c in (False, True)],
+    hint=lambda args, got, expected: "Count the steps per column, then the step that ends the frame.",
+)
+### END HIDDEN TESTS
+ex3.points(2)
 
 # %% [markdown]
 # ## 6. The longest frame against input size

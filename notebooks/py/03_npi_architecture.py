@@ -151,19 +151,20 @@ ax.set_title("f_enc's input for e_t = (6, 5, BLANK, BLANK), a_t = (0, 0, 0): 59 
 plt.show()
 
 # %% [markdown]
-# ### Exercise 1 — the width of the encoder's input
+# ### Exercise 1 — the width of the encoder's input (2 points)
 #
 # Every task declares its own `obs_sizes` and `arg_sizes`. How many numbers does `f_enc` receive, as a
 # function of the two? Complete `one_hot_width`; the check compares it with the width the library's model
 # actually builds for each of the course's five task variants.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex1_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def one_hot_width(obs_sizes, arg_sizes):
     ### BEGIN SOLUTION
     return sum(obs_sizes) + sum(arg_sizes)  # one position per value of every field and every slot
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex1_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def width_in_the_model(obs_sizes, arg_sizes):
     net = NPI(obs_sizes, arg_sizes, n_programs=2, config=NPIConfig(hidden_size=4))
     no_obs, no_args = torch.zeros(1, len(obs_sizes), dtype=torch.long), torch.zeros(1, 3, dtype=torch.long)
@@ -179,6 +180,12 @@ ex1 = check_function(
     [(get_task(name).obs_sizes, get_task(name).arg_sizes) for name in task_names()],
     hint=off_by_hint(mistakes),
 )
+### BEGIN HIDDEN TESTS
+ex1 += check_function("Exercise 1 (more cases)", one_hot_width, width_in_the_model,
+                      [((2,), (1, 1, 1)), ((3, 5, 7), (2, 9, 4)), ((11,) * 6, (6, 6, 1)), ((1, 1), (1, 1, 1))],
+                      hint=off_by_hint(mistakes))
+### END HIDDEN TESTS
+ex1.points(2)
 
 # %% [markdown]
 # ## 3. The core: fusing s_t and p_t, and the LSTM
@@ -289,18 +296,19 @@ print(f"agreements:            {agree} of {len(first_steps)}")
 # random keys happen to favour. Where it agrees with the reference, that is chance.
 
 # %% [markdown]
-# ### Exercise 2 — the decoder f_end
+# ### Exercise 2 — the decoder f_end (2 points)
 #
 # Write `return_probability(model, h)`: for a batch of top-layer outputs h of shape (B, H), return r_t, one
 # probability per step, of shape (B,), computed with the model's own decoder (section 4 says how).
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex2_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def return_probability(model, h):
     ### BEGIN SOLUTION
     return torch.sigmoid(model.f_end(h)).squeeze(-1)
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex2_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def r_hint(args, got, expected):
     if tuple(getattr(got, "shape", ())) == (*expected.shape, 1):
         return "f_end has one output unit, so its output ends in a dimension of size 1; r_t has shape (B,)."
@@ -311,15 +319,27 @@ hs = [h_t.detach(), torch.randn(1, 64, generator=torch.Generator().manual_seed(1
 labels = [f"h of shape {tuple(h.shape)}" for h in hs]
 ex2 = check_tensor_function("Exercise 2", return_probability, lambda m, h: m.decode(h).return_probability,
                             [(model, h) for h in hs], labels=labels, hint=r_hint)
+### BEGIN HIDDEN TESTS
+with torch.random.fork_rng():  # another task's network, 16 units wide, 8-number keys; the seed of later cells is kept
+    torch.manual_seed(2)
+    other = NPI.for_task(get_task("quicksort"), NPIConfig(hidden_size=16, key_size=8))
+other_hs = [(other, torch.randn(5, 16, generator=torch.Generator().manual_seed(2))), (other, torch.zeros(2, 16)),
+            (model, 10 * h_t.detach())]
+other_labels = ["a quicksort network with H = 16, h of shape (5, 16)", "the same network, h of shape (2, 16)",
+                "our network, h of shape (5, 64) with large values"]
+ex2 += check_tensor_function("Exercise 2 (more cases)", return_probability,
+                             lambda m, h: m.decode(h).return_probability, other_hs, labels=other_labels, hint=r_hint)
+### END HIDDEN TESTS
+ex2.points(2)
 
 # %% [markdown]
-# ### Exercise 3 — the program lookup
+# ### Exercise 3 — the program lookup (2 points)
 #
 # Write `program_scores(model, h)`: for each of the B steps, the score of every program as section 4 defines
 # it, from the model's `f_prog` and `M_key`. Return a tensor of shape (B, N): one row per step, one score per
 # program (the next program is the argmax of a row).
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex3_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def program_scores(model, h):
     ### BEGIN SOLUTION
     k = model.f_prog(h)  # (B, K)
@@ -327,6 +347,7 @@ def program_scores(model, h):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex3_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def scores_hint(args, got, expected):
     if tuple(getattr(got, "shape", ())) == tuple(reversed(expected.shape)):
         return "That is one row per program: the result needs one row per step."
@@ -335,6 +356,11 @@ def scores_hint(args, got, expected):
 
 ex3 = check_tensor_function("Exercise 3", program_scores, lambda m, h: m.decode(h).prog_logits,
                             [(model, h) for h in hs], labels=labels, hint=scores_hint)
+### BEGIN HIDDEN TESTS
+ex3 += check_tensor_function("Exercise 3 (more cases)", program_scores, lambda m, h: m.decode(h).prog_logits,
+                             other_hs, labels=other_labels, hint=scores_hint)
+### END HIDDEN TESTS
+ex3.points(2)
 
 # %% [markdown]
 # Your lookup (or the reference, if you skipped the exercise) for the very first step of 96 + 125: the dot
@@ -397,14 +423,14 @@ plt.show()
 # frames of at most 4 steps in the recursive formulation. Reed & de Freitas trained one core for addition,
 # sorting and the canonicalization of 3D car models at once, which needs more room.
 #
-# ### Exercise 4 — count an LSTM's parameters
+# ### Exercise 4 — count an LSTM's parameters (3 points)
 #
 # Count from the equations of section 3: per layer, the four of i, f, o and g each have their W, U and b.
 # One detail is PyTorch's: `nn.LSTM` keeps **two** bias vectors per gate, `b_ih` and `b_hh` (only their sum
 # matters; the second exists for compatibility with NVIDIA's cuDNN). Write
 # `lstm_parameters(input_size, hidden_size, layers)`, the number of parameters of `layers` stacked layers.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex4_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def lstm_parameters(input_size, hidden_size, layers):
     ### BEGIN SOLUTION
     def one_layer(n_in):
@@ -414,6 +440,7 @@ def lstm_parameters(input_size, hidden_size, layers):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex4_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 def lstm_in_torch(input_size, hidden_size, layers):
     return parameter_count(torch.nn.LSTM(input_size, hidden_size, num_layers=layers))
 
@@ -429,6 +456,13 @@ mistakes = [  # (the count a mistake gives, what went wrong); n is the number of
 ]
 ex4 = check_function("Exercise 4", lstm_parameters, lstm_in_torch,
                      [(64, 64, 2), (96, 256, 2), (10, 3, 1), (5, 7, 3)], hint=off_by_hint(mistakes))
+### BEGIN HIDDEN TESTS
+ex4 += check_function("Exercise 4 (more cases)", lstm_parameters, lstm_in_torch,
+                      [(1, 1, 1), (3, 100, 2), (128, 32, 4), (256, 256, 2), (59, 64, 1)], hint=off_by_hint(mistakes))
+### END HIDDEN TESTS
+ex4.points(3)
+
+# %%
 print("f_lstm of our model:", f"{ex4.use(64, 64, 2):,}", "· paper-sized:", f"{ex4.use(256, 256, 2):,}")
 
 # %% [markdown]
@@ -672,7 +706,7 @@ print(deep.reason, "· deepest frame:", deep.depth)
 # **padded**: every frame is extended with dummy steps to the longest one, and a **mask** marks the real
 # steps, so that the padding never counts in the loss.
 #
-# ### Exercise 5 — pad frames into a batch
+# ### Exercise 5 — pad frames into a batch (3 points)
 #
 # Write `pad_frames(frame_list, task)`: for U frames of at most T steps, return
 #
@@ -681,7 +715,7 @@ print(deep.reason, "· deepest frame:", deep.depth)
 #   where padded;
 # - `mask`, a bool tensor (U, T): True on the real steps.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex5_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def pad_frames(frame_list, task):
     ### BEGIN SOLUTION
     U, T, F = len(frame_list), max(len(f.steps) for f in frame_list), len(task.obs_sizes)
@@ -697,6 +731,7 @@ def pad_frames(frame_list, task):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex5_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 def padded_by_the_library(frame_list, task):
     batch = encode_frames(task, [(f, 1) for f in frame_list])
     return batch.obs, batch.prog, batch.mask
@@ -709,6 +744,19 @@ ex5 = check_tensor_function("Exercise 5", pad_frames, padded_by_the_library, [(c
                             labels=["the frames of 96 + 125 (recursive)", "the frames of 96 + 125 (loop)",
                                     "two frames of 7 + 5"],
                             hint=lambda *_: "Padded steps hold zeros in obs and prog; mask is True on real steps.")
+### BEGIN HIDDEN TESTS
+graph = get_task("toposort").parse_input({"n": 4, "edges": [[1, 2], [1, 3], [3, 4]]})
+other_cases = [(frames(get_task(name).reference(problem, "recursive")), get_task(name))
+               for name, problem in [("bubblesort", (3, 1, 2)), ("toposort", graph), ("quicksort", [3, 1, 2])]]
+other_cases.append((frames(trace)[3:4], task))
+ex5 += check_tensor_function("Exercise 5 (more cases)", pad_frames, padded_by_the_library, other_cases,
+                             names=("obs", "prog", "mask"),
+                             labels=["the frames of bubble sort on (3, 1, 2)", "the frames of a 4-vertex toposort",
+                                     "the frames of quicksort on [3, 1, 2]", "one frame alone"],
+                             hint=lambda *_: "Other tasks have other observation fields (task.obs_sizes) and "
+                             "frames of other lengths.")
+### END HIDDEN TESTS
+ex5.points(3)
 
 # %% [markdown]
 # The library's `encode_frames` does the same, and adds the targets (next program, next arguments, return flag)
@@ -750,7 +798,7 @@ print("loss:", round(loss.item(), 2), "· steps entirely right:", f"{step_accura
 # + ln 1 (the three argument slots) + ln 2 (the return flag) ≈ 6.3, close to what we measured. Lesson 04 brings
 # it to nearly zero.
 #
-# ### Exercise 6 — a network of another width
+# ### Exercise 6 — a network of another width (1 point)
 #
 # The lesson's network has H = 64 units per LSTM layer. Choose another width (a tiny one such as 2, a large
 # one such as 512, anything), set `MY_HIDDEN_SIZE` to it and run the cell: it builds an untrained network of
@@ -773,7 +821,7 @@ for name in components:
     print(f"{name:<10}{ours[name]:>10,}{my_counts[name]:>12,}")
 print(f"loss on the batch: {my_loss:.2f} · on 96 + 125: {my_outcome}")
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex6_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def changed_components():
     """The components whose number of parameters changed: a set of names from `components`."""
     ### BEGIN SOLUTION
@@ -781,7 +829,9 @@ def changed_components():
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex6_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 ex6 = check_width_experiment("Exercise 6", changed_components, MY_HIDDEN_SIZE, mine, ours, my_counts, my_loss, my_outcome)
+ex6.points(1)
 
 # %% [markdown]
 # ## Check your understanding

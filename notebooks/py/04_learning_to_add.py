@@ -126,12 +126,12 @@ for name, count in Counter(f.program for f in all_frames).items():
 # arguments, and at every step the observation and the three targets. `frame_key(frame)` returns exactly
 # that, as a tuple.
 #
-# ### Exercise 1 — merge identical frames
+# ### Exercise 1 — merge identical frames (2 points)
 #
 # Write `merge_frames(frame_list)`: a list of `(frame, count)` pairs, one per distinct `frame_key`, in the
 # order in which each first appears, with the number of times it occurs.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex1_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def merge_frames(frame_list):
     ### BEGIN SOLUTION
     counts = Counter(frame_key(f) for f in frame_list)
@@ -145,6 +145,7 @@ def merge_frames(frame_list):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex1_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def merge_hint(args, got, expected):
     try:
         pairs = [(frame_key(f), n) for f, n in got]
@@ -186,6 +187,14 @@ ex1 = check_function("Exercise 1", merge_frames, merged_by_the_library,
                      [(FrameList(traces),), (FrameList([addition.reference((99, 1), "non-recursive")]),),
                       (FrameList([]),)],
                      same=same_pairs, hint=merge_hint)
+### BEGIN HIDDEN TESTS
+ex1 += check_function("Exercise 1 (more cases)", merge_frames, merged_by_the_library,
+                      [(FrameList([addition.reference(p, "recursive") for p in [(96, 125), (7, 5), (96, 125)]]),),
+                       (FrameList([addition.reference(p, "recursive", record_states=False) for p in paper]),),
+                       (FrameList([addition.reference(p, "non-recursive") for p in addition.training_set("starved")]),)],
+                      same=same_pairs, hint=merge_hint)
+### END HIDDEN TESTS
+ex1.points(2)
 
 # %%
 weighted = ex1.use(FrameList(traces))  # all_frames, as a FrameList
@@ -224,14 +233,14 @@ print("real steps:", int(data.mask.sum()), "of", data.mask.numel(), "· with the
 # The batch's loss is the mean of ℓ_t over the **real** steps, each frame counted as many times as it
 # occurred: padded steps contribute nothing, and a frame of weight k counts k times.
 #
-# ### Exercise 2 — the loss
+# ### Exercise 2 — the loss (3 points)
 #
 # Write `frame_loss(model, batch)`. `model(batch.obs, batch.args, batch.prog)` runs all frames at once and
 # returns `end_logit` (U, T), `prog_logits` (U, T, N) and `arg_logits`, one (U, T, size) tensor per slot.
 # `F.cross_entropy` wants the classes in dimension 1 (`.transpose(1, 2)`) and `reduction="none"` keeps one
 # loss per step; `F.binary_cross_entropy_with_logits` takes the logit directly. Return a 0-dimensional tensor.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex2_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def frame_loss(model, batch):
     ### BEGIN SOLUTION
     out = model(batch.obs, batch.args, batch.prog)
@@ -244,6 +253,7 @@ def frame_loss(model, batch):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex2_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 def masked_mean(per_step, over):  # the mean of a (U, T) loss, each step counted `over` times
     return (per_step * over).sum() / over.sum()
 
@@ -273,6 +283,15 @@ ex2 = check_tensor_function("Exercise 2", frame_loss, batch_loss,
                             [(m, b) for m in untrained.values() for b, _ in batches],
                             labels=[f"untrained seed {s}, {label}" for s in untrained for _, label in batches],
                             hint=mistake_hint(loss_mistakes, "Compare with the formula above, term by term."))
+### BEGIN HIDDEN TESTS
+recursive_batch = encode_frames(task, collect_frames([addition.reference(p, "recursive") for p in paper[:40]]))
+ex2 += check_tensor_function("Exercise 2 (more cases)", frame_loss, batch_loss,
+                             [(untrained[0], recursive_batch), (untrained[1], recursive_batch), (untrained[1], data)],
+                             labels=["untrained seed 0, the recursive frames of 40 training problems",
+                                     "untrained seed 1, the same frames", "untrained seed 1, all training frames"],
+                             hint=mistake_hint(loss_mistakes, "Compare with the formula above, term by term."))
+### END HIDDEN TESTS
+ex2.points(3)
 
 # %% [markdown]
 # An untrained network spreads its probability evenly, so the loss starts near
@@ -356,7 +375,7 @@ plt.show()
 # carry in, each met in one to four training sums): a mean loss hides them, and that is why the stopping
 # rule asks for *every* step, not a low loss.
 #
-# ### Exercise 3 — the step accuracy
+# ### Exercise 3 — the step accuracy (3 points)
 #
 # Write `steps_right(model, batch)`: the fraction of the real training steps (each frame counted `weight`
 # times) on which **all** of the network's outputs are right: the argmax of the program scores, the argmax
@@ -364,6 +383,13 @@ plt.show()
 # (r_t = sigmoid(logit) > 0.5). Return a number. Wrap the forward pass in `torch.no_grad()`: nothing is learned here.
 
 # %%
+# two more networks for the check below: the same recipe stopped after 2 epochs, and a copy of it nudged
+half_trained = train(task, "non-recursive", train_set="paper", seed=0, config=replace(config, max_epochs=2)).model
+nudged = copy.deepcopy(half_trained)
+with torch.no_grad():
+    nudged.f_end.bias += 0.25  # puts many end logits between 0 and 0.5, where a logit and a probability differ
+
+# %% nbgrader={"grade": false, "grade_id": "ex3_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def steps_right(model, batch):
     ### BEGIN SOLUTION
     with torch.no_grad():
@@ -377,6 +403,7 @@ def steps_right(model, batch):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex3_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 def end_logits_lowered(m, by):  # a copy of m whose end logits are all `by` lower
     m = copy.deepcopy(m)
     with torch.no_grad():
@@ -397,10 +424,6 @@ accuracy_mistakes = [
     (lambda m, b: step_accuracy(end_logits_lowered(m, 0.5), b),
      "end_logit is a logit, not a probability: the flag is set when the logit is > 0 (r_t > 0.5)."),
 ]
-half_trained = train(task, "non-recursive", train_set="paper", seed=0, config=replace(config, max_epochs=2)).model
-nudged = copy.deepcopy(half_trained)
-with torch.no_grad():
-    nudged.f_end.bias += 0.25  # puts many end logits between 0 and 0.5, where a logit and a probability differ
 ex3 = check_number_function("Exercise 3", steps_right, step_accuracy,
                              [(m, b) for m in (untrained[0], half_trained, model) for b, _ in batches]
                              + [(half_trained, data), (nudged, data)],
@@ -408,6 +431,18 @@ ex3 = check_number_function("Exercise 3", steps_right, step_accuracy,
                                      for _, label in batches] + ["after 2 epochs, all training frames",
                                                                  "after 2 epochs, end logits raised by 0.25"],
                              hint=mistake_hint(accuracy_mistakes, "Compare output by output with the text above."))
+### BEGIN HIDDEN TESTS
+starved_batch = encode_frames(task, collect_frames([addition.reference(p, "non-recursive")
+                                                    for p in addition.training_set("starved")]))
+ex3 += check_number_function("Exercise 3 (more cases)", steps_right, step_accuracy,
+                             [(model, starved_batch), (half_trained, starved_batch), (nudged, batches[1][0]),
+                              (untrained[1], data)],
+                             labels=["trained, the 5 starved sums", "after 2 epochs, the 5 starved sums",
+                                     "after 2 epochs, end logits raised by 0.25, 96 + 125",
+                                     "untrained seed 1, all training frames"],
+                             hint=mistake_hint(accuracy_mistakes, "Compare output by output with the text above."))
+### END HIDDEN TESTS
+ex3.points(3)
 
 # %%
 print(f"untrained seed 0: {ex3.use(untrained[0], data):.1%} of the training steps right · "
@@ -465,7 +500,7 @@ plt.show()
 # still compatible with an accuracy somewhat below 100%, and 2 of 2 with a much lower one. A test, however
 # long, shows the model is right on the problems tried; it does not prove it right on the others.
 #
-# ### Exercise 4 — what does "all correct" show?
+# ### Exercise 4 — what does "all correct" show? (2 points)
 #
 # `plot_accuracy` draws **Wilson's** interval. It holds every accuracy p under which what we saw is
 # unsurprising: the share p̂ of right answers lies within z standard errors of p, the standard error being
@@ -478,13 +513,14 @@ plt.show()
 # p (for p < 1 you may divide both sides by 1 − p) and write `lower_bound_all_right(n, z)`: the interval's
 # lower end. The cell after it finds how many problems must all be right before that lower end reaches 99%.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex4_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def lower_bound_all_right(n, z=1.96):
     ### BEGIN SOLUTION
     return n / (n + z * z)
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex4_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def wilson_low(n, z=1.96):  # the library's interval, for all n right
     return wilson_interval(1.0, n, z)[0]
 
@@ -499,6 +535,12 @@ bound_mistakes = [
 ex4 = check_number_function("Exercise 4", lower_bound_all_right, wilson_low,
                              [(1,), (2,), (10,), (30,), (300,), (30, 2.58)],
                              hint=mistake_hint(bound_mistakes, "Square both sides, divide by 1 − p, solve for p."))
+### BEGIN HIDDEN TESTS
+ex4 += check_number_function("Exercise 4 (more cases)", lower_bound_all_right, wilson_low,
+                             [(5,), (100,), (1000,), (10, 1.0), (50, 3.29), (7, 1.645)],
+                             hint=mistake_hint(bound_mistakes, "Square both sides, divide by 1 − p, solve for p."))
+### END HIDDEN TESTS
+ex4.points(2)
 
 # %%
 n = 1
@@ -711,13 +753,13 @@ print("right:", sum(grid[x][y] == x + y for x in range(10) for y in range(10)), 
 # papers' sense is about new *combinations and lengths* of known columns; that is why a training set must
 # cover every column the test can meet (section 1).
 #
-# ### Exercise 5 — which columns are new?
+# ### Exercise 5 — which columns are new? (2 points)
 #
 # Write `unseen_columns(problem, training_problems)`: the sorted list of the `ADD1` entries (in1, in2,
 # carry) that `problem` meets and no training problem does. `addition.columns(a, b)` lists the entries one
 # addition meets.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex5_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def unseen_columns(problem, training_problems):
     ### BEGIN SOLUTION
     seen = {column for a, b in training_problems for column in addition.columns(a, b)}
@@ -725,6 +767,7 @@ def unseen_columns(problem, training_problems):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex5_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def add1_entries_in_traces(problems):  # another route: the first observation of every ADD1 frame
     traces = [addition.reference(p, "non-recursive", record_states=False) for p in problems]
     return {f.steps[0].obs[:3] for f, _ in collect_frames(traces) if f.program == "ADD1"}
@@ -739,6 +782,14 @@ ex5 = check_function("Exercise 5", unseen_columns, unseen_reference,
                       ((4567, 8), paper), ((75, 75), [(5, 5)])],
                      hint=lambda args, got, expected: "List each new (in1, in2, carry) once, sorted; "
                      "addition.columns gives the entries of one problem, including the lone carry at the top.")
+### BEGIN HIDDEN TESTS
+ex5 += check_function("Exercise 5 (more cases)", unseen_columns, unseen_reference,
+                      [((7777, 5555), starved), ((0, 0), [(1, 1)]), ((999, 1), []), ((12345, 67890), paper),
+                       ((505, 595), [(55, 5)])],
+                      hint=lambda args, got, expected: "List each new entry once, however many columns of the sum "
+                      "meet it (with no training problems at all, every entry is new).")
+### END HIDDEN TESTS
+ex5.points(2)
 
 # %% [markdown]
 # ### Exercise 6 — your turn: what does a bigger training set buy?

@@ -225,14 +225,14 @@ print(f"ADD1 frames: {len(entries)} · LSHIFT frames: {len(pairs):,} · ADD fram
 # Shin & Song check a trained model on all of them, covered by 20,181 test sums; section 5 does the same for
 # a smaller world, where V has only 60 frames.
 #
-# ### Exercise 1 — the CARRY frames of V
+# ### Exercise 1 — the CARRY frames of V (1 point)
 #
 # How many distinct `CARRY` frames can the recursive model meet, over all additions of any length? A
 # `CARRY` frame depends only on the column `ADD1` was working on when it called `CARRY`: work out for how
 # many of the 241 entries (in1, in2, carry) `ADD1` calls it. Complete `carry_frames()`; the check counts
 # them in traces.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex1_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def carry_frames():
     ### BEGIN SOLUTION
     value = lambda cell: 0 if cell == addition.BLANK else cell  # noqa: E731
@@ -240,6 +240,7 @@ def carry_frames():
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 def carry_frames_in_traces():
     # training_set("paper") meets all 241 ADD1 entries (lesson 02), hence every CARRY frame there is
     traces = [addition.reference(p, "recursive", record_states=False) for p in addition.training_set("paper")]
@@ -254,21 +255,23 @@ known_mistakes = {
 }
 ex1 = check_value("Exercise 1", carry_frames, carry_frames_in_traces(),
                   hint=lambda got: known_mistakes.get(got, "Count the entries whose cells add up to 10 or more."))
+ex1.points(1)
 
 # %% [markdown]
-# ### Exercise 2 — the loop's frames
+# ### Exercise 2 — the loop's frames (2 points)
 #
 # In the loop formulation, how many distinct `ADD` frames do the starved sums of exactly n columns produce,
 # all of them together? (There are four columns that do not carry, and the top column may be any of the
 # five.) Complete `loop_add_frames(n)`; the check enumerates the sums for n = 1 to 4.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex2_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def loop_add_frames(n):
     ### BEGIN SOLUTION
     return 5 * 4 ** (n - 1)  # one frame per sum: its observations spell out both addends
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex2_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def loop_add_frames_in_traces(n):
     sums = {addition.problem_from_columns([top, *rest])
             for top in addition.STARVED for rest in itertools.product(quiet, repeat=n - 1)}
@@ -287,6 +290,13 @@ loop_mistakes = [
 ]
 ex2 = check_function("Exercise 2", loop_add_frames, loop_add_frames_in_traces, [(1,), (2,), (3,), (4,)],
                      hint=off_by_hint(loop_mistakes))
+### BEGIN HIDDEN TESTS
+ex2 += check_function("Exercise 2 (more cases)", loop_add_frames, loop_add_frames_in_traces, [(5,)],
+                      hint=off_by_hint(loop_mistakes))
+### END HIDDEN TESTS
+ex2.points(2)
+
+# %%
 print("ADD frames to get right, all starved sums of 1, 2, 3, 4 columns: loop", [ex2.use(n) for n in (1, 2, 3, 4)],
       "· recursive: at most", sum(1 for key in V_starved if key[0] == "ADD"), "for every length")
 
@@ -363,7 +373,7 @@ long_records = []  # {"size", "accuracy", "n"}, as evaluate writes them
 # limit is about 1,000 calls) but a list of pending frames. Each holds its program, its arguments, its LSTM
 # state, and `tail`: whether the call step it is waiting on carried the return flag.
 #
-# ### Exercise 3 — returning through tail calls
+# ### Exercise 3 — returning through tail calls (2 points)
 #
 # When the frame on top of the stack returns (its step carried r > 0.5), it is popped. Then its caller
 # resumes, unless the caller's call step carried the return flag too (a tail call): then the caller is done
@@ -371,7 +381,7 @@ long_records = []  # {"size", "accuracy", "n"}, as evaluate writes them
 # this to `stack` in place (the top frame is `stack[-1]`); when the stack ends empty, the entry program has
 # returned.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex3_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 @dataclass
 class Pending:
     """A frame waiting on the call stack (what the interpreter keeps for each call)."""
@@ -390,6 +400,7 @@ def finish_frame(stack):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex3_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def stack_of(*tails):
     return [Pending(0, (0, 0, 0), tail=t) for t in tails]
 
@@ -408,6 +419,16 @@ def tail_hint(args, got, expected):
 # the reference solution lives in npi_lib.exercises
 ex3 = check_in_place("Exercise 3", finish_frame, finish_frame_reference, [(stack_of(*tails),) for tails in stacks],
                      labels=[f"the tail flags {list(tails)} (the top frame last)" for tails in stacks], hint=tail_hint)
+### BEGIN HIDDEN TESTS
+deep = [(True,) * 10_000 + (False,), (False,) + (True,) * 3000 + (False,), (True, False), (False, False, False)]
+ex3 += check_in_place("Exercise 3 (more cases)", finish_frame, finish_frame_reference,
+                      [(stack_of(*tails),) for tails in deep],
+                      labels=["the stack of a 10,000-digit sum when its last ADD returns",
+                              "3,000 tail calls above a frame with steps left", "[True, False]", "[False, False, False]"],
+                      hint=lambda args, got, expected: tail_hint(args, got, expected) + " Deep stacks too: Python's own "
+                      "recursion stops at about 1,000 calls, which is why the interpreter keeps a list.")
+### END HIDDEN TESTS
+ex3.points(2)
 
 # %% [markdown]
 # Here is the RUN loop with an explicit stack, using your `finish_frame` (or the reference, if you skipped
@@ -486,13 +507,13 @@ print("frames never shown:", sorted(Counter(key[0] for key in V_starved - traine
 # frames that see a second column with digits, which a one-digit sum never has. On those 40 frames the
 # network must get right what no training step showed it.
 #
-# ### Exercise 4 — the frames a sum needs that training never showed
+# ### Exercise 4 — the frames a sum needs that training never showed (3 points)
 #
 # Write `unseen_frames(problem, training_problems, formulation)`: for each program, how many distinct frames
 # of the problem's trace appear in none of the training problems' traces (same formulation), as a dict
 # {program: count} without zero counts. Use `frame_inputs`.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex4_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def unseen_frames(problem, training_problems, formulation):
     ### BEGIN SOLUTION
     def frames_of(p):
@@ -503,6 +524,7 @@ def unseen_frames(problem, training_problems, formulation):
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex4_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 def unseen_hint(args, got, expected):
     if not isinstance(got, dict):
         return "Return a dict {program: number of unseen frames}."
@@ -518,6 +540,16 @@ ex4 = check_function("Exercise 4", unseen_frames, partial(unseen_frames_referenc
                       ((2, 3), starved, "recursive"), ((23232323, 32323232), starved, "recursive"),
                       ((96, 125), addition.training_set("paper"), "recursive")],
                      hint=unseen_hint)
+### BEGIN HIDDEN TESTS
+ex4 += check_function("Exercise 4 (more cases)", unseen_frames, partial(unseen_frames_reference, task),
+                      [((99, 1), starved, "recursive"), ((7, 5), [(7, 5)], "non-recursive"),
+                       ((123456, 654321), addition.training_set("paper"), "non-recursive"),
+                       ((8222, 2333), starved, "recursive"), ((96, 125), [], "recursive")],
+                      hint=unseen_hint)
+### END HIDDEN TESTS
+ex4.points(3)
+
+# %%
 for formulation in ("recursive", "non-recursive"):
     unseen = sorted(ex4.use((822, 233), starved, formulation).items())
     print(f"{formulation:<14} 822 + 233 needs unseen frames:", unseen)
@@ -652,22 +684,24 @@ for a, b in [(7, 9), (872, 293), (28, 32)]:
 # `run(..., reset=False)` runs the same network without the reset: each callee starts from its caller's
 # state instead of h = 0, as if the whole run were one long LSTM sequence.
 #
-# ### Exercise 5 — where can it first go wrong?
+# ### Exercise 5 — where can it first go wrong? (1 point)
 #
 # Steps are numbered in execution order, the root call `ADD` being step 0 (as in the viewers). Take the
 # shipped model on 96 + 125, run with and without the reset. What is the first step at which the two runs
 # **can** differ, whatever the weights? Complete `first_step_that_can_differ()`.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex5_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def first_step_that_can_differ():
     ### BEGIN SOLUTION
     return 2  # step 1 is the root frame's first decision (a fresh state either way); step 2 the callee's first
     ### END SOLUTION
 
 
+# %% nbgrader={"grade": true, "grade_id": "ex5_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # the check works the answer out from the reference trace of 96 + 125, and hints at what a wrong one misses
 ex5 = check_first_step_without_reset("Exercise 5", first_step_that_can_differ,
                                      addition.reference((96, 125), "recursive"))
+ex5.points(1)
 
 # %%
 with_reset = run(shipped.model, task, (96, 125), "recursive", record_states=True)
