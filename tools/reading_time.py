@@ -7,8 +7,9 @@ the README and in lesson 00.
 The estimate (minutes) adds
 - reading the prose: the words of the markdown cells at 150 words a minute (technical text, with its
   formulas and tables, is read about half as fast as a novel);
-- reading the code: the lines of code cells at 10 lines a minute (comments and blank lines not counted;
-  most cells are a few lines that call the library and print);
+- reading the code: the lines of code cells at 10 lines a minute (comments and blank lines not counted,
+  nor the hidden tests, which students never see; most cells are a few lines that call the library and
+  print);
 - the exercises: 8 minutes each (read the prompt, write a few lines, run the check, read its answer);
 - running the notebook: its stored outputs do not say how long cells take, so add the measured budget,
   at most 3 minutes, once.
@@ -30,6 +31,8 @@ WORDS_PER_MINUTE = 150
 CODE_LINES_PER_MINUTE = 10
 MINUTES_PER_EXERCISE = 8
 RUN_MINUTES = 3
+# nbgrader's hidden tests: in the lessons, gone from what students get (tools/make_student.py)
+HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
 
 
 def lesson_counts(path: Path) -> dict:
@@ -47,6 +50,7 @@ def lesson_counts(path: Path) -> dict:
             part["words"] += len(re.findall(r"\S+", text))
             part["exercises"] += len(re.findall(r"^#+ .*\bExercise \d", text, flags=re.M))
         elif cell["cell_type"] == "code":
+            text = HIDDEN_TESTS.sub("", text)
             part["code_lines"] += sum(1 for line in text.splitlines() if line.strip() and not line.strip().startswith("#"))
     return {"lesson": path.stem, "cells": len(nb["cells"]), **main, "optional": optional}
 

@@ -57,7 +57,7 @@
 # |---|---|---|
 # | **00** course index (this notebook) | how the course works; a check that your setup runs | 15 min |
 # | [**01** stack machines and reverse Polish notation](01_stack_machines.ipynb) | postfix evaluation, Forth words and definitions, recursion and the return stack | 70 min |
-# | [**02** programs as execution traces](02_execution_traces.ipynb) | addition as a hierarchy of programs, step by step; recursive and non-recursive traces; what one call frame sees; a first look at the other three tasks | 60 min |
+# | [**02** programs as execution traces](02_execution_traces.ipynb) | addition as a hierarchy of programs, step by step; recursive and non-recursive traces; what one call frame sees; a first look at the other three tasks | 65 min |
 # | [**03** the NPI architecture](03_npi_architecture.ipynb) | `f_enc`, the LSTM cell and core, `M_key`/`M_prog`, `f_end`/`f_prog`/`f_arg`; the RUN loop and its call stack, drawn | 115 min |
 # | [**04** learning to add without recursion](04_learning_to_add.ipynb) | training on traces; accuracy against length; where the loop breaks | 115 min (+15 optional) |
 # | [**05** learning to add with recursion](05_recursion.ipynb) | the reset at every call; generalization to thousands of digits; learning from five examples; a playground | 110 min (+10 optional) |
