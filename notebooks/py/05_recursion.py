@@ -624,7 +624,7 @@ plt.show()
 # paper's contrast is here for long sums of seen columns, not for 822 + 233 itself; and only the recursive
 # record is backed by a check that covers every length.
 #
-# ### Exercise 6 — your own seed
+# ### Exercise 5 — your own seed
 #
 # Seed 0 gave a recursive model right on all 60 frames. Is that the recipe, or seed 0? Set `MY_SEED` to a
 # seed of your own (any integer but 0) and **predict** before you run: will your model pass the check on
@@ -654,7 +654,7 @@ def what_my_seed_shows():  # what the check says once it has made sure the run u
                       else "Its wrong frames lie on the path of these sums."))
 
 
-ex6 = check_run("Exercise 6", {"seed": MY_SEED}, {"seed": mine.seed}, what_my_seed_shows)
+ex5 = check_run("Exercise 5", {"seed": MY_SEED}, {"seed": mine.seed}, what_my_seed_shows)
 
 # %% [markdown]
 # ### A column never seen
@@ -684,24 +684,24 @@ for a, b in [(7, 9), (872, 293), (28, 32)]:
 # `run(..., reset=False)` runs the same network without the reset: each callee starts from its caller's
 # state instead of h = 0, as if the whole run were one long LSTM sequence.
 #
-# ### Exercise 5 — where can it first go wrong? (1 point)
+# ### Exercise 6 — where can it first go wrong? (1 point)
 #
 # Steps are numbered in execution order, the root call `ADD` being step 0 (as in the viewers). Take the
 # shipped model on 96 + 125, run with and without the reset. What is the first step at which the two runs
 # **can** differ, whatever the weights? Complete `first_step_that_can_differ()`.
 
-# %% nbgrader={"grade": false, "grade_id": "ex5_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "ex6_answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def first_step_that_can_differ():
     ### BEGIN SOLUTION
     return 2  # step 1 is the root frame's first decision (a fresh state either way); step 2 the callee's first
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex5_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "ex6_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # the check works the answer out from the reference trace of 96 + 125, and hints at what a wrong one misses
-ex5 = check_first_step_without_reset("Exercise 5", first_step_that_can_differ,
+ex6 = check_first_step_without_reset("Exercise 6", first_step_that_can_differ,
                                      addition.reference((96, 125), "recursive"))
-ex5.points(1)
+ex6.points(1)
 
 # %%
 with_reset = run(shipped.model, task, (96, 125), "recursive", record_states=True)
@@ -840,7 +840,7 @@ if failing:
 #    through the caller's state.</details>
 # 3. V is finite for the recursive formulation. Does that make any trained recursive model correct?
 #    <details><summary>Answer</summary>No. It makes correctness *checkable*: a model is right on every input
-#    if it is right on every frame of V. Some seeds fail the check (Exercise 6, section 8): their traces
+#    if it is right on every frame of V. Some seeds fail the check (Exercise 5 in section 5, and section 8): their traces
 #    leave the reference's, and their answers are right only by luck, or wrong.</details>
 # 4. The 5 starved sums show every column the starved test sums use. Why can a model still fail on them?
 #    <details><summary>Answer</summary>Frames see two adjacent columns: the `ADD` and `LSHIFT` frames that
