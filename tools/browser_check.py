@@ -409,10 +409,13 @@ def check_notebook(browser, base: str, notebook: Path, out: Path, args: argparse
                             f"in the cells with prompts {', '.join(broken)}")
         for note in notes:
             print(f"  note: {note}")
-        if failures:  # the lesson's screenshot shows the first error
-            first_error = page.locator(".jp-CodeCell:has(.jp-OutputArea-output:has-text('Traceback'))").first
-            if first_error.count():
-                first_error.scroll_into_view_if_needed()
+        # the lesson's screenshot: its first error, else its first widget, else its last code cell's output
+        error = page.locator(".jp-CodeCell:has(.jp-OutputArea-output:has-text('Traceback'))")
+        widget = page.locator(", ".join(kind.selector for kind in KINDS))
+        for target in (error.first if failures else None, widget.first, page.locator(".jp-CodeCell").last):
+            if target is not None and target.count():
+                target.scroll_into_view_if_needed()
+                break
         page.screenshot(path=str(out / f"{notebook.stem}.png"))
         print(f"  screenshot {out / f'{notebook.stem}.png'}")
         result.failures += failures
