@@ -266,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir()
     copies = [Path(shutil.copy2(nb, work / nb.name)) for nb in args.notebooks]
     for nb in copies:  # screenshots of an earlier run of these notebooks
-        (out / f"{nb.stem}.png").unlink(missing_ok=True)
+        for old in [out / f"{nb.stem}.png", *out.glob(f"{nb.stem}_not_started_*.png")]:
+            old.unlink(missing_ok=True)
         shutil.rmtree(out / nb.stem, ignore_errors=True)
     port = args.port or free_port()
     env = dict(os.environ, **lab_settings(out))
@@ -648,12 +649,18 @@ def check_stepper(stepper, number: int, clicks: int, shot) -> list[str]:
         now = int(match.group(1)) if match else None
         slider = readout.inner_text().strip() if readout.count() else "?"
         print(f"after ▶ #{click} (slider {slider}): {text.splitlines()[0] if text else ''}")
-        if now != previous + 1:
+        if now is None:
+            first_line = text.splitlines()[0] if text else "(empty)"
+            failures.append(f"after ▶ #{click} the stepper shows no step number, expected step {previous + 1}: "
+                            f"{first_line!r}")
+        elif now != previous + 1:
             failures.append(f"after ▶ #{click} the stepper shows step {now}, expected {previous + 1}")
         if slider != str(previous + 1):
             failures.append(f"after ▶ #{click} the slider reads {slider}, expected {previous + 1}")
         if text in seen:
             failures.append(f"after ▶ #{click} the stepper shows a view it showed before")
+        if failures:  # the next clicks would only repeat it
+            break
         previous = now or previous
         seen.append(text)
     shot(stepper, f"stepper{number}_step{previous}")
@@ -692,6 +699,7 @@ def check_trace_viewer(viewer, number: int, shot) -> list[str]:
         if now is None or now[0] != min(at[0] + click, at[1]):
             failures.append(f"after ▶ #{click} the details show {new.splitlines()[0] if new else ''!r}, "
                             f"expected step {min(at[0] + click, at[1])}")
+            break
         text = new
     shot(viewer, f"trace_viewer{number}_step{at[0] + 2}")
     options = viewer.locator("select option")
