@@ -4,10 +4,15 @@ course's widgets there: what `make browser-test` runs, for every lesson, and wha
 What nbval cannot see: whether the widgets render and answer clicks in a browser (the JavaScript side, the
 kernel round trip), and whether a lesson runs to the end from JupyterLab's own Run All. For each notebook:
 
-1. Run → Run All Cells, then wait (up to --timeout seconds) until every code cell has its execution count.
-2. Fail on an error output in any cell (an exception the cell raised: `ename` and traceback), on a stderr
-   output that holds a Python traceback (an exception caught and printed), and on "Error displaying
-   widget". Any other stderr (tqdm's progress bars, warnings) is legitimate: it is listed, not failed.
+1. Run → Run All Cells, then wait (up to --timeout seconds) until every code cell has its execution count
+   (or Run All stopped at an error, or the kernel died).
+2. Save the notebook and read it back from the server: JupyterLab renders an error output and a stderr
+   stream alike (both with the stderr mime type), the saved file tells them apart. Fail on an error output
+   in any cell (an exception the cell raised: ename and traceback), on a stderr stream that holds a Python
+   traceback (an exception caught and printed), on a code cell that did not run, and on "Error displaying
+   widget" in the page. Any other stderr (tqdm's progress bars, warnings) is legitimate: it is listed, not
+   failed. So are JavaScript errors in the page (browsers report benign ones too); a widget whose
+   JavaScript fails does not answer its clicks, which fails below.
 3. Find which kinds of widget the lesson's code makes (by scanning its code cells for the constructors of
    `npi_lib.widgets`: steppers, trace viewers, compare viewers, playgrounds); each of those kinds must be
    rendered, and every widget rendered is clicked through:
@@ -15,12 +20,13 @@ kernel round trip), and whether a lesson runs to the end from JupyterLab's own R
      first view);
    - trace viewer: ▶ twice (the details follow), collapse all / expand all;
    - compare viewer: its summary line, ◀ or ▶ (both traces follow), "go to the first difference";
-   - playground: a problem typed in (two addends for addition, else the task's example as JSON) and
-     ▶ run (answer correct, a compare viewer of both traces), then bad input typed in (a malformed addend,
-     broken JSON), whose error message is checked.
+   - playground: a problem typed in key by key (two addends for addition, else the task's example as
+     JSON) and ▶ run (answer correct, a compare viewer of both traces); and bad input typed in (a
+     malformed addend, broken JSON) and ▶ run, whose error message is checked.
    A lesson without widgets gets only the Run All check.
-4. Screenshots: OUT/NN_slug.png (the lesson after Run All) and OUT/NN_slug/*.png (each widget as it is
-   clicked), for a person to look at.
+4. Screenshots: OUT/NN_slug.png (the lesson after Run All, scrolled to its first error, else its first
+   widget, else its last code cell) and OUT/NN_slug/*.png (each widget as it is clicked), for a person to
+   look at.
 
 One JupyterLab server (from the course's virtualenv, `--jupyter`) serves every notebook: token-less, on
 127.0.0.1, a free port unless --port is given, with throw-away settings (cells always attached to the page,
@@ -29,7 +35,8 @@ outputs must stay as they are). Each notebook opens in a fresh page with a fresh
 shut down before the next one starts. The server stops at the end.
 
 Needs Chromium (Debian's package) and Playwright, kept outside the course's virtualenv. `make
-browser-test` sets both up (Playwright in build/pwvenv); by hand:
+browser-test` installs Playwright into build/pwvenv and says how to install Chromium if there is none
+(.ci/run installs it when it runs as root). By hand:
 
     apt-get update && apt-get install -y chromium
     python3 -m venv build/pwvenv && build/pwvenv/bin/pip install -r tools/browser-requirements.txt
