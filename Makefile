@@ -38,7 +38,8 @@ CHROMIUM ?= $(or $(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
 # the lessons, NN_slug.ipynb (not scratch notebooks); LESSONS="notebooks/05_recursion.ipynb" for one
 LESSONS ?= $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: help venv lab test browser-test browser-chromium sync execute student bench freeze clean distclean
+.PHONY: help venv lab test sync execute student bench freeze clean distclean
+.PHONY: browser-test browser-chromium
 
 help:
 	@echo "make lab        set up .venv if needed, then open $(COURSE_INDEX) in JupyterLab"
