@@ -2,7 +2,8 @@
 # `.venv/bin/python -m <tool>`.
 #
 #   make lab     set up .venv (first time only) and open the course in JupyterLab
-#   make test    everything CI checks: tests + doctests, notebook/script pairs, notebooks under nbval
+#   make test    tests + doctests, notebook/script pairs, notebooks under nbval
+#   make browser-test   every lesson run and its widgets clicked in headless Chromium (CI runs it too)
 #   make help    all targets
 
 SHELL := /bin/bash
@@ -28,11 +29,23 @@ SANITIZE := tests/nbval_sanitize.cfg
 NOTEBOOKS = $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
 SCRIPTS = $(shell find notebooks/py -name '*.py' 2>/dev/null | sort)
 
+# make browser-test: Playwright (pinned in tools/browser-requirements.txt) in a virtualenv of its own,
+# driving the system's Chromium, never a browser Playwright downloads. CHROMIUM=/path/to/chrome for another one.
+BROWSER_VENV ?= build/pwvenv
+BROWSER_REQUIREMENTS := tools/browser-requirements.txt
+BROWSER_OUT ?= build/browser
+CHROMIUM ?= $(or $(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
+# the lessons, NN_slug.ipynb (not scratch notebooks); LESSONS="notebooks/05_recursion.ipynb" for one
+LESSONS ?= $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+
 .PHONY: help venv lab test sync execute student assignment bench freeze clean distclean
+.PHONY: browser-test browser-chromium
 
 help:
 	@echo "make lab        set up .venv if needed, then open $(COURSE_INDEX) in JupyterLab"
 	@echo "make test       library tests and doctests, notebook/script pairing, every notebook under nbval"
+	@echo "make browser-test  run every lesson in JupyterLab in headless Chromium and click through its widgets;"
+	@echo "                screenshots in $(BROWSER_OUT)/ (needs chromium: apt-get install chromium, or CHROMIUM=...)"
 	@echo "make sync       bring each notebook and its notebooks/py/ script in step (jupytext --sync)"
 	@echo "make execute    re-run notebooks in place and save their outputs (all, or NB=notebooks/01_x.ipynb)"
 	@echo "make student    student versions of the lessons in student/: solutions taken out, outputs cleared"
@@ -75,6 +88,25 @@ test: $(STAMP)
 	  $(PY) -m pytest --nbval --nbval-current-env \
 	    --nbval-sanitize-with $(SANITIZE) $(NOTEBOOKS); \
 	fi
+
+# Chromium first: a clear message before minutes of installing.
+browser-test: browser-chromium $(STAMP) $(BROWSER_VENV)/.installed
+	$(BROWSER_VENV)/bin/python tools/browser_check.py --chromium "$(CHROMIUM)" --jupyter $(VENV)/bin/jupyter \
+	  --out $(BROWSER_OUT) $(LESSONS)
+
+browser-chromium:
+	@command -v "$(CHROMIUM)" >/dev/null || { \
+	  echo "error: make browser-test needs Chromium, and there is none at $(CHROMIUM)." >&2; \
+	  echo "       Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y chromium" >&2; \
+	  echo "       elsewhere, point make at a Chromium or Chrome binary: make browser-test CHROMIUM=/path/to/chrome" >&2; \
+	  exit 1; }
+
+$(BROWSER_VENV)/.installed: $(BROWSER_REQUIREMENTS)
+	@test -n "$(BASE_PYTHON)" || { echo "error: no python3 found to create $(BROWSER_VENV)" >&2; exit 1; }
+	@echo "==> installing Playwright into $(BROWSER_VENV), a virtualenv of its own (it drives $(CHROMIUM))"
+	$(BASE_PYTHON) -m venv $(BROWSER_VENV)
+	$(BROWSER_VENV)/bin/python -m pip install --quiet -r $(BROWSER_REQUIREMENTS)
+	@touch $@
 
 sync: $(STAMP)
 	@if [ -z "$(NOTEBOOKS)$(SCRIPTS)" ]; then echo "no notebooks to sync"; else \
