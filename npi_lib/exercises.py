@@ -26,6 +26,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .errors import NpiLibError
 
+NOT_ATTEMPTED = "not attempted yet"  # what a check says of an exercise left as it is (tools/ count it)
+
 
 @dataclass
 class CheckResult:
@@ -77,8 +79,8 @@ class CheckResult:
         if not (isinstance(possible, (int, float)) and possible > 0):
             raise NpiLibError(f"{self.exercise}: points({possible!r}): the points possible must be a number above 0")
         checks = self.checks
-        earned = possible * sum(c.passed for c in checks) / len(checks)
-        return Points(self.exercise, round(earned, 2), possible, len(checks), sum(c.passed for c in checks),
+        passed = sum(c.passed for c in checks)
+        return Points(self.exercise, round(possible * passed / len(checks), 2), possible, len(checks), passed,
                       any(c.fallback for c in checks))
 
 
@@ -112,7 +114,7 @@ class Points:
 
     def _repr_markdown_(self) -> str:
         if self.not_attempted and self.passed == 0:
-            why = "not attempted yet"
+            why = NOT_ATTEMPTED
         elif self.checks == 1:
             why = "its check passed" if self.passed else "its check did not pass"
         else:
@@ -141,7 +143,7 @@ def _not_attempted(exercise: str, reference: Callable) -> CheckResult:
         exercise,
         False,
         True,
-        "not attempted yet. Using the reference solution so the rest of the notebook runs.",
+        f"{NOT_ATTEMPTED}. Using the reference solution so the rest of the notebook runs.",
         reference,
     )
 

@@ -29,7 +29,6 @@ sys.modules.setdefault("make_student", make_student)
 _spec.loader.exec_module(make_student)
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 POINTS_LINE = re.compile(r"^(ex\d+)\.points\((\d+(?:\.\d+)?)\)$")
-HEADING = re.compile(r"^### Exercise (\d+)\b.*\((\d+) points?\)\s*$", re.M)
 NBGRADER_KEYS = {"grade", "grade_id", "locked", "schema_version", "solution", "task"}
 
 
@@ -116,7 +115,7 @@ def heading_points(notebook) -> dict[str, int]:
     found = {}
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
-            for number, points in HEADING.findall(cell.source):
+            for number, _, points in course_tool.HEADING.findall(cell.source):
                 found[f"ex{number}"] = int(points)
     return found
 

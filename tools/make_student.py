@@ -26,13 +26,14 @@ import re
 import sys
 from pathlib import Path
 
+from npi_lib.exercises import NOT_ATTEMPTED  # what a check says of an exercise left as it is
+
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
 BEGIN_HIDDEN = re.compile(r"^\s*### BEGIN HIDDEN TESTS\s*$")
 END_HIDDEN = re.compile(r"^\s*### END HIDDEN TESTS\s*$")
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")  # nbgrader's ClearSolutions.code_stub for Python
-NOT_ATTEMPTED = "not attempted yet"  # what npi_lib.exercises says about an exercise left as it is
 
 
 class MarkerError(ValueError):

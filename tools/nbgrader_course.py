@@ -42,11 +42,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from npi_lib.exercises import NOT_ATTEMPTED  # what a check says of an exercise left as it is
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tools" / "nbgrader_config.py"
 WRONG_ANSWERS = ROOT / "tests" / "wrong_answers"
 STUDENTS = ("reference", "blank", "wrong")
-NOT_ATTEMPTED = "not attempted yet"  # what npi_lib.exercises prints for an exercise left as it is
 
 
 class CourseError(RuntimeError):
@@ -158,10 +159,12 @@ def wrong_submission(released, source, grade_id: str, wrong_source: str):
     return submission
 
 
-def submit(course: Path, lessons: list[Path]) -> None:
-    """Put the three students' work for each lesson where nbgrader collects submissions."""
+def submit(course: Path, lessons: list[Path]) -> dict[str, tuple[str, float]]:
+    """Put the three students' work for each lesson where nbgrader collects submissions; for each lesson, the
+    solution cell its wrong answer replaces and the points that exercise must then earn."""
     import nbformat
 
+    expected = {}
     for lesson in lessons:
         source = nbformat.read(lesson, as_version=4)
         released = nbformat.read(course / "release" / lesson.stem / lesson.name, as_version=4)
@@ -171,10 +174,12 @@ def submit(course: Path, lessons: list[Path]) -> None:
             "blank": released,
             "wrong": wrong_submission(released, source, wrong.GRADE_ID, wrong.SOURCE),
         }
+        expected[lesson.stem] = (wrong.GRADE_ID, wrong.POINTS)
         for student, notebook in work.items():
             target = course / "submitted" / student / lesson.stem
             target.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, target / lesson.name)
+    return expected
 
 
 @dataclass
@@ -220,18 +225,18 @@ def _lesson_course(course: Path, lesson: Path) -> Path:
 
 
 def _split_course(course: Path, lesson: Path) -> None:
-    """A course directory for one lesson: config, source, release and submissions, no gradebook yet."""
+    """A course directory for one lesson: config, source, release, submissions and a copy of the gradebook,
+    which already knows the assignment (generate_assignment recorded it) and has no grades yet."""
     where = _lesson_course(course, lesson)
     shutil.rmtree(where, ignore_errors=True)
     where.mkdir(parents=True)
-    shutil.copy(course / "nbgrader_config.py", where)
+    for name in ("nbgrader_config.py", "gradebook.db"):
+        shutil.copy(course / name, where)
     for part in ("source", "release"):
         shutil.copytree(course / part / lesson.stem, where / part / lesson.stem)
     for student_dir in sorted((course / "submitted").iterdir()):
         if (student_dir / lesson.stem).exists():
             shutil.copytree(student_dir / lesson.stem, where / "submitted" / student_dir.name / lesson.stem)
-    # the gradebook must know the assignment: generate_assignment records it
-    nbgrader(where, "generate_assignment", lesson.stem, "--force")
 
 
 def results(course: Path, lessons: list[Path], by_lesson: bool = False) -> list[Graded]:
@@ -331,15 +336,11 @@ def selftest(course: Path, lessons: list[Path], jobs: int = 1, progress=print) -
     course.mkdir(parents=True, exist_ok=True)
     progress(f"releasing {len(lessons)} lessons with nbgrader generate_assignment (log: {log})")
     release(course, lessons, log=log)
-    submit(course, lessons)
+    expected = submit(course, lessons)
     progress(f"grading {len(STUDENTS)} students' submissions of each with nbgrader autograde, {jobs} at a time")
     seconds = autograde(course, lessons, jobs=jobs, log=log, progress=progress)
     progress(f"graded in {seconds:.0f} s")
     graded = results(course, lessons, by_lesson=jobs > 1)
-    expected = {}
-    for lesson in lessons:
-        wrong = load_wrong_answer(lesson.stem)
-        expected[lesson.stem] = (wrong.GRADE_ID, wrong.POINTS)
     return graded, problems_of(graded, expected), points_table(graded)
 
 
@@ -355,14 +356,14 @@ def exercises_table(lessons: list[Path]) -> str:
     total = 0
     for lesson in lessons:
         cells = nbformat.read(lesson, as_version=4).cells
-        titles = {f"ex{n}": (title, int(p)) for c in cells if c.cell_type == "markdown"
-                  for n, title, p in HEADING.findall(c.source)}
+        titles = {f"ex{n}": title for c in cells if c.cell_type == "markdown"
+                  for n, title, _ in HEADING.findall(c.source)}
         graded = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
         subtotal = 0
         for cell in graded:
             meta = cell.metadata["nbgrader"]
             key = meta["grade_id"].removesuffix("_check")
-            title, _ = titles.get(key, ("?", 0))
+            title = titles.get(key, "?")
             hidden = "yes" if "### BEGIN HIDDEN TESTS" in cell.source else "—"
             rows.append(f"| {lesson.stem} | {key[2:]}. {title} | {meta['points']:g} | {hidden} |")
             subtotal += meta["points"]

@@ -21,6 +21,7 @@ for each; a reader new to Python or to neural networks, more.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import re
@@ -31,8 +32,17 @@ WORDS_PER_MINUTE = 150
 CODE_LINES_PER_MINUTE = 10
 MINUTES_PER_EXERCISE = 8
 RUN_MINUTES = 3
-# nbgrader's hidden tests: in the lessons, gone from what students get (tools/make_student.py)
-HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
+
+
+def _strip_hidden_tests():
+    """tools/make_student.py's strip_hidden_tests: what students get has no hidden tests, so they are not read."""
+    spec = importlib.util.spec_from_file_location("make_student", Path(__file__).with_name("make_student.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.strip_hidden_tests
+
+
+strip_hidden_tests = _strip_hidden_tests()
 
 
 def lesson_counts(path: Path) -> dict:
@@ -50,7 +60,7 @@ def lesson_counts(path: Path) -> dict:
             part["words"] += len(re.findall(r"\S+", text))
             part["exercises"] += len(re.findall(r"^#+ .*\bExercise \d", text, flags=re.M))
         elif cell["cell_type"] == "code":
-            text = HIDDEN_TESTS.sub("", text)
+            text, _ = strip_hidden_tests(text)
             part["code_lines"] += sum(1 for line in text.splitlines() if line.strip() and not line.strip().startswith("#"))
     return {"lesson": path.stem, "cells": len(nb["cells"]), **main, "optional": optional}
 
